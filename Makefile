@@ -1,0 +1,54 @@
+# The only entry points; CI runs the same verbs (`.ci/run` is `make check`).
+# Every verb bootstraps .venv from the hash-pinned lock when it is missing or stale.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PY     := $(BIN)/python
+LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock)
+
+.DEFAULT_GOAL := help
+.PHONY: help install lock generate check-generated format lint test check clean
+
+help: ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+	  { echo "error: agentrail needs Python >= 3.11; '$(PYTHON)' is $$($(PYTHON) -V 2>&1). Run: make PYTHON=python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
+	$(PY) -m pip check
+	@touch $@
+
+install: $(STAMP) ## create .venv with every pinned dependency and agentrail in editable mode
+
+lock: $(STAMP) ## re-resolve requirements/dev.lock from pyproject.toml (hashes, any platform)
+	$(BIN)/uv pip compile --group pyproject.toml:dev pyproject.toml --universal \
+	  --python-version 3.11 --generate-hashes --no-header --output-file requirements/dev.lock
+
+generate: $(STAMP) ## regenerate generated/agentrail_api from openapi.yaml
+	$(PY) generator/sync.py --update
+
+check-generated: $(STAMP) ## fail with a diff if generated/ differs from what openapi.yaml produces
+	$(PY) generator/sync.py --check
+
+format: $(STAMP) ## rewrite hand-written code into shape (ruff format + fixes)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint: $(STAMP) ## read-only: ruff format --check, ruff check, mypy --strict
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict $(LINTED)
+
+test: $(STAMP) ## run the unit, integration and contract tests
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: check-generated lint test ## everything CI runs
+
+clean: ## remove .venv, caches and build output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
