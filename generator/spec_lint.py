@@ -79,7 +79,7 @@ def check_version(doc: Doc) -> Iterator[str]:
 def check_nullable(doc: Doc) -> Iterator[str]:
     # generator.md 3.4: write `type: [x, "null"]` or `anyOf: [{$ref}, {type: "null"}]`.
     for path, node in walk(doc):
-        if "nullable" in node and "in" not in node:
+        if isinstance(node.get("nullable"), bool):
             yield f"{_ptr(*path)}: `nullable` is OpenAPI 3.0; use a 'null' type (3.1)"
 
 
@@ -123,6 +123,10 @@ def check_parameters(doc: Doc) -> Iterator[str]:
         (("paths", route, method, "parameters", i), p)
         for route, method, op in operations(doc)
         for i, p in enumerate(op.get("parameters") or [])
+    ] + [
+        (("paths", route, "parameters", i), p)
+        for route, item in (doc.get("paths") or {}).items()
+        for i, p in enumerate(item.get("parameters") or [])
     ]
     for path, raw in places:
         param = resolve(doc, raw)
@@ -163,10 +167,10 @@ def check_responses(doc: Doc) -> Iterator[str]:
                 yield f"{where}: list every status explicitly (no default or ranges)"
                 continue
             response = resolve(doc, raw)
-            headers = response.get("headers") or {}
-            if "Request-Id" not in headers:
+            headers = {name.lower() for name in response.get("headers") or {}}
+            if "request-id" not in headers:
                 yield f"{where}: no Request-Id header"
-            if str(status) in ("429", "503") and "Retry-After" not in headers:
+            if str(status) in ("429", "503") and "retry-after" not in headers:
                 yield f"{where}: no Retry-After header"
             if int(status) >= 400:
                 schema = (response.get("content") or {}).get("application/json", {})
@@ -175,10 +179,9 @@ def check_responses(doc: Doc) -> Iterator[str]:
             sse = (response.get("content") or {}).get(SSE)
             if sse is not None:
                 frame = resolve(doc, sse.get("schema") or {})
-                if frame.get("type") != "object" or "data" not in frame.get(
-                    "properties", {}
-                ):
-                    yield f"{where}: an SSE schema is a frame: an object with data"
+                data = resolve(doc, (frame.get("properties") or {}).get("data", {}))
+                if frame.get("type") != "object" or data.get("type") != "string":
+                    yield f"{where}: an SSE schema is a frame: an object, data a string"
 
 
 def _type_const(doc: Doc, variant: Any) -> tuple[bool, bool]:
@@ -187,6 +190,13 @@ def _type_const(doc: Doc, variant: Any) -> tuple[bool, bool]:
     if prop is None:
         return False, False
     return True, "const" in resolve(doc, prop)
+
+
+def _sent_by_server(path: tuple[object, ...], sent: set[str]) -> bool:
+    """Whether the node at `path` describes something the server sends."""
+    if path[:2] == ("components", "schemas"):
+        return path[2] in sent
+    return "responses" in path
 
 
 def check_unions(doc: Doc) -> Iterator[str]:
@@ -210,10 +220,10 @@ def check_unions(doc: Doc) -> Iterator[str]:
                     yield f"{where}/{i}: every variant of an event union has `type`"
                 elif not const and not (last and kind == "anyOf"):
                     yield f"{where}/{i}: `type` must be const (bar anyOf's last)"
-            received = path[:2] != ("components", "schemas") or path[2] in sent
+            received = _sent_by_server(path, sent)
             if kind == "anyOf" and tags[-1][1] and received:
                 yield f"{where}: an event union ends with a catch-all variant"
-        if "discriminator" in node:
+        if "propertyName" in (node.get("discriminator") or {}):
             yield f"{_ptr(*path)}: discriminator is ignored by the generator; use const"
 
 
@@ -246,10 +256,19 @@ def check_schemas(doc: Doc) -> Iterator[str]:
         if not str(schema.get("description", "")).strip():
             yield f"{_ptr('components', 'schemas', name)}: no description"
     # additionalProperties: false silently drops unknown keys: never on responses.
-    for name in sorted(_reachable(doc, _responses(doc))):
-        for path, node in walk(schemas[name], ("components", "schemas", name)):
-            if node.get("additionalProperties") is False:
-                yield f"{_ptr(*path)}: additionalProperties: false on a response schema"
+    sent = _reachable(doc, _responses(doc))
+    for path, node in walk(doc):
+        if node.get("additionalProperties") is False and _sent_by_server(path, sent):
+            yield f"{_ptr(*path)}: additionalProperties: false on a response schema"
+
+
+def check_refs(doc: Doc) -> Iterator[str]:
+    for path, node in walk(doc):
+        if isinstance(node.get("$ref"), str):
+            try:
+                resolve(doc, node)
+            except (KeyError, TypeError, ValueError):
+                yield f"{_ptr(*path)}: $ref {node['$ref']!r} does not resolve"
 
 
 RULES = (
@@ -266,6 +285,9 @@ RULES = (
 
 def lint(doc: Doc) -> list[str]:
     """Every finding for a parsed spec, in rule order."""
+    dangling = list(check_refs(doc))
+    if dangling:  # every other rule follows $refs
+        return dangling
     return [finding for rule in RULES for finding in rule(doc)]
 
 

@@ -40,8 +40,12 @@ MAX_DIFFS = 5
 MAX_DIFF_LINES = 40
 
 
+class GeneratorFailed(Exception):
+    """openapi-python-client exited non-zero (or warned, under --fail-on-warning)."""
+
+
 def generate(root: Path, out_dir: Path) -> None:
-    """Generate `root`'s spec into `out_dir/agentrail_api`; exit 2 on failure."""
+    """Generate `root`'s spec into `out_dir/agentrail_api`."""
     bin_dir = str(Path(sys.executable).parent)
     # Post-hooks (ruff) are looked up on PATH; a missing ruff is only a warning and
     # silently changes the output, so this interpreter's bin/ goes first.
@@ -57,9 +61,7 @@ def generate(root: Path, out_dir: Path) -> None:
     ]  # fmt: skip
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        sys.stderr.write(proc.stdout + proc.stderr)
-        sys.stderr.write(f"error: the generator failed (exit {proc.returncode})\n")
-        sys.exit(2)
+        raise GeneratorFailed(proc.stdout + proc.stderr)
     for path in sorted((out_dir / PACKAGE).rglob("*.py")):
         path.write_text(HEADER + path.read_text(encoding="utf-8"), encoding="utf-8")
 
@@ -73,6 +75,10 @@ def tree(base: Path) -> set[str]:
         for p in base.rglob("*")
         if p.is_file() and not IGNORED.intersection(p.relative_to(base).parts)
     }
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
 
 
 def compare(expected: Path, actual: Path) -> list[str]:
@@ -91,8 +97,8 @@ def compare(expected: Path, actual: Path) -> list[str]:
             continue
         diff = list(
             difflib.unified_diff(
-                (actual / name).read_text(encoding="utf-8").splitlines(keepends=True),
-                (expected / name).read_text(encoding="utf-8").splitlines(keepends=True),
+                _lines(actual / name),
+                _lines(expected / name),
                 f"generated/{PACKAGE}/{name} (committed)",
                 f"generated/{PACKAGE}/{name} (from openapi.yaml)",
             )
@@ -125,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     target = root / "generated" / PACKAGE
     with tempfile.TemporaryDirectory(prefix="agentrail-generate-") as tmp:
         fresh = Path(tmp)
-        generate(root, fresh)
+        try:
+            generate(root, fresh)
+        except GeneratorFailed as exc:
+            print(f"{exc}\nerror: the generator failed", file=sys.stderr)
+            return 2
         if args.update:
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(fresh / PACKAGE, target)
