@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import json
 import pkgutil
 from types import ModuleType
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from agentrail_api import api, errors
 from agentrail_api.api.benches import get_bench_run, list_bench_run_results
 from agentrail_api.api.sessions import get_session, list_session_events
-from agentrail_api.api.tasks import get_task, update_task
+from agentrail_api.api.tasks import get_task, stream_task_events, update_task
 from agentrail_api.models import (
     AgentMessageEvent,
     AgentThinkingEvent,
@@ -331,3 +332,24 @@ def test_bearer_token_is_sent(mode: str) -> None:
     recorder = Recorder(200, SESSION)
     call(mode, get_session, client=recorder.client(), session_id="s1")
     assert recorder.requests[0].headers["Authorization"] == "Bearer ar_test_key"
+
+
+def test_documented_status_with_an_html_body_raises_in_the_generated_parser(
+    mode: str,
+) -> None:
+    """A proxy's HTML 503 breaks the generated JSON parse (generator.md 3.8), so the
+    overlay must read status and headers from the raw response before parsing."""
+    recorder = Recorder(503, content=b"<html>Bad gateway</html>")
+    with pytest.raises(json.JSONDecodeError):
+        call(mode, get_session, client=recorder.client(), session_id="s1")
+
+
+def test_buffered_call_to_a_stream_operation_refuses_to_parse(mode: str) -> None:
+    """A buffered call to a stream operation raises NotImplementedError, never a
+    half-parsed frame: streams belong to the overlay (generator.md 3.1)."""
+    frame = b'id: e1\nevent: task.updated\ndata: {"id": "e1"}\n\n'
+    recorder = Recorder(
+        200, content=frame, headers={"Content-Type": "text/event-stream"}
+    )
+    with pytest.raises(NotImplementedError, match="stream this operation"):
+        call(mode, stream_task_events, client=recorder.client())
