@@ -203,9 +203,12 @@ def _responses(op: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("op_id", sorted(OPERATIONS))
 def test_idempotency_key_exactly_where_work_is_created(op_id: str) -> None:
-    """POSTs that create work accept an Idempotency-Key header; nothing else does."""
+    """POSTs that create work accept an Idempotency-Key (and document its 409 on a
+    reused key); nothing else does."""
     _, _, op = _operations()[op_id]
     assert ("Idempotency-Key" in _param_names(op)) == (op_id in IDEMPOTENT_POSTS)
+    if op_id in IDEMPOTENT_POSTS:
+        assert "409" in op["responses"]
 
 
 def test_event_unions_end_in_a_catch_all() -> None:
