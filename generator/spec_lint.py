@@ -204,7 +204,7 @@ def check_unions(doc: Doc) -> Iterator[str]:
     # that parses, so each variant pins `type` with const; an unknown type is kept by a
     # last catch-all, which oneOf forbids (a known event would match two variants).
     # Only unions the server sends need the catch-all; a request union has none.
-    sent = _reachable(doc, _responses(doc))
+    sent = sent_schemas(doc)
     for path, node in walk(doc):
         for kind in ("anyOf", "oneOf"):
             variants = [
@@ -250,13 +250,18 @@ def _responses(doc: Doc) -> list[Any]:
     ]
 
 
+def sent_schemas(doc: Doc) -> set[str]:
+    """Names of the component schemas some response uses: what the server sends."""
+    return _reachable(doc, _responses(doc))
+
+
 def check_schemas(doc: Doc) -> Iterator[str]:
     schemas = (doc.get("components") or {}).get("schemas") or {}
     for name, schema in schemas.items():
         if not str(schema.get("description", "")).strip():
             yield f"{_ptr('components', 'schemas', name)}: no description"
     # additionalProperties: false silently drops unknown keys: never on responses.
-    sent = _reachable(doc, _responses(doc))
+    sent = sent_schemas(doc)
     for path, node in walk(doc):
         if node.get("additionalProperties") is False and _sent_by_server(path, sent):
             yield f"{_ptr(*path)}: additionalProperties: false on a response schema"

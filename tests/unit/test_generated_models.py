@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from agentrail_api import models
+from tests.unit._spec import SPEC, spec_lint
 from tests.unit.samples import SAMPLES
 
-SPEC = yaml.safe_load(
-    (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8")
-)
 SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
+SENT = spec_lint.sent_schemas(SPEC)
 
 
 def _allows_null(prop: dict[str, Any]) -> bool:
@@ -30,8 +27,7 @@ def _allows_null(prop: dict[str, Any]) -> bool:
 def _nullable_fields(sent_by_server: bool) -> list[tuple[str, str]]:
     fields = []
     for name, schema in SCHEMAS.items():
-        is_request = name.endswith("Request") or name in {"CaseEdits"}
-        if is_request == sent_by_server:
+        if (name in SENT) != sent_by_server:
             continue
         for prop_name, prop in (schema.get("properties") or {}).items():
             if _allows_null(prop):

@@ -15,8 +15,7 @@ from agentrail_api.api.benches import stream_bench_run_events
 from agentrail_api.api.logs import stream_session_logs
 from agentrail_api.api.sessions import stream_session_events
 from agentrail_api.api.tasks import stream_task_events
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit._spec import ROOT
 
 
 def _run(code: str) -> str:

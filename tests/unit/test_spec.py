@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-SPEC: dict[str, Any] = yaml.safe_load(
-    (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8")
-)
+from tests.unit._spec import SPEC, resolve
 
 # api.md, table by table: operationId -> (method, path, required scope).
 OPERATIONS = {
@@ -137,12 +133,7 @@ def _operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
 
 
 def _param_names(op: dict[str, Any]) -> set[str]:
-    names = set()
-    for param in op.get("parameters", []):
-        if "$ref" in param:
-            param = SPEC["components"]["parameters"][param["$ref"].rsplit("/", 1)[1]]
-        names.add(param["name"])
-    return names
+    return {resolve(param)["name"] for param in op.get("parameters", [])}
 
 
 def test_every_operation_of_api_md_is_in_the_spec_and_nothing_else() -> None:
@@ -167,9 +158,7 @@ def test_stream_declares_sse_frames_and_its_resume_parameters(op_id: str) -> Non
     _, _, op = _operations()[op_id]
     ok = op["responses"]["200"]
     assert list(ok["content"]) == ["text/event-stream"]
-    frame = SPEC["components"]["schemas"][
-        ok["content"]["text/event-stream"]["schema"]["$ref"].rsplit("/", 1)[1]
-    ]
+    frame = resolve(ok["content"]["text/event-stream"]["schema"])
     assert frame["type"] == "object"
     assert {"event", "id", "data"} <= set(frame["required"])
     assert set(ok["headers"]) == {"Request-Id", "X-Heartbeat-Seconds"}
@@ -191,14 +180,7 @@ def test_only_streams_are_named_stream() -> None:
 
 
 def _responses(op: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for response in op["responses"].values():
-        if "$ref" in response:
-            response = SPEC["components"]["responses"][
-                response["$ref"].rsplit("/", 1)[1]
-            ]
-        out.append(response)
-    return out
+    return [resolve(response) for response in op["responses"].values()]
 
 
 @pytest.mark.parametrize("op_id", sorted(OPERATIONS))
@@ -213,9 +195,10 @@ def test_idempotency_key_exactly_where_work_is_created(op_id: str) -> None:
 
 def test_event_unions_end_in_a_catch_all() -> None:
     """SessionEvent pins `type` with const on each variant and ends in a catch-all."""
-    schemas = SPEC["components"]["schemas"]
-    variants = [v["$ref"].rsplit("/", 1)[1] for v in schemas["SessionEvent"]["anyOf"]]
-    consts = {schemas[v]["properties"]["type"].get("const") for v in variants[:-1]}
+    variants = [
+        resolve(v) for v in SPEC["components"]["schemas"]["SessionEvent"]["anyOf"]
+    ]
+    consts = {v["properties"]["type"].get("const") for v in variants[:-1]}
     assert consts == {
         "user.message",
         "user.interrupt",
@@ -227,7 +210,7 @@ def test_event_unions_end_in_a_catch_all() -> None:
         "session.status_idle",
         "session.error",
     }
-    assert schemas[variants[-1]]["properties"]["type"] == {
+    assert variants[-1]["properties"]["type"] == {
         "type": "string",
         "description": "The event's type.",
     }

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "generator"))
-
-import spec_lint  # noqa: E402  (a script in generator/, not a package)
+from tests.unit._spec import ROOT, spec_lint
 
 Doc = dict[str, Any]
 Mutation = Callable[[Doc], None]

@@ -12,10 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "generator"))
-
-import spec_lint  # noqa: E402  (a script in generator/, not a package)
+from tests.unit._spec import ROOT, spec_lint
 
 PACKAGE = Path("generated") / "agentrail_api"
 HEADER = (
