@@ -124,8 +124,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_wheel_ships_both_packages_typed(wheel: Path) -> None:
-    """The wheel holds agentrail and agentrail_api, each with py.typed, and no tests."""
+def test_wheel_ships_the_packages_typed(wheel: Path) -> None:
+    """The wheel holds agentrail, agentrail_api and agentrail_mock with the spec, no tests."""
     names = zipfile.ZipFile(wheel).namelist()
     for must in (
         "agentrail/__init__.py",
@@ -134,10 +134,12 @@ def test_wheel_ships_both_packages_typed(wheel: Path) -> None:
         "agentrail_api/py.typed",
         "agentrail_api/models/bench_run.py",
         "agentrail_api/api/tasks/stream_task_events.py",
+        "agentrail_mock/__init__.py",
+        "agentrail_mock/openapi.yaml",
     ):
         assert must in names
     tops = {n.split("/")[0] for n in names if not n.startswith("agentrail-")}
-    assert tops == {"agentrail", "agentrail_api"}
+    assert tops == {"agentrail", "agentrail_api", "agentrail_mock"}
 
 
 def test_wheel_depends_on_httpx_attrs_and_dateutil_only(wheel: Path) -> None:

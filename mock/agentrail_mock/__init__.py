@@ -1,0 +1,1 @@
+"""agentrail_mock: a stateful in-memory implementation of openapi.yaml."""
