@@ -1,0 +1,182 @@
+"""What a REST call is, apart from sending it: the request, how to read the answer, and
+how to translate failures. Written once; `Client` and `AsyncClient` only send.
+
+A `Call` wraps the generated module's `_get_kwargs` (the request, path guards included)
+and `_parse_response` (the spec's models). The status is checked here, before the
+generated parser runs, because that parser raises `JSONDecodeError` on an HTML error
+page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import Any, Generic, TypeVar
+
+import attrs
+import httpx
+
+from agentrail_api.client import Client as _GeneratedClient
+
+from ._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidArgumentError,
+    status_error,
+)
+from ._retry import is_replayable
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+# The generated parsers take a client only to read `raise_on_unexpected_status`.
+_PARSER_CLIENT = _GeneratedClient(base_url="http://parser.invalid")
+
+
+@attrs.frozen
+class Call(Generic[T]):
+    """One REST operation, ready to send: request kwargs plus how to read the answer."""
+
+    request: dict[str, Any]
+    """`method`, `url`, `params`, `json`, `headers`: `build_request` arguments."""
+    parse: Callable[[httpx.Response], T]
+    """Turns a 2xx answer into the result."""
+    instead: Mapping[int, Callable[[], T]] = attrs.field(factory=dict)
+    """Statuses that are answers, not errors (404 -> None for `get`)."""
+
+    @property
+    def replayable(self) -> bool:
+        """Whether a retry cannot do the work twice (idempotent method or key)."""
+        return is_replayable(self.request["method"], self.request.get("headers"))
+
+
+def new_idempotency_key() -> str:
+    """A fresh key; one logical call keeps it across its retries (api.md)."""
+    return f"agentrail-{uuid.uuid4()}"
+
+
+def build(
+    module: ModuleType,
+    expected: type[M] | None,
+    /,
+    *args: Any,
+    instead: Mapping[int, Callable[[], Any]] | None = None,
+    **params: Any,
+) -> Call[Any]:
+    """Build the `Call` of a generated operation module.
+
+    `expected` is the model a 2xx answer must parse to (None for 204 / ignored bodies).
+    """
+    try:
+        request = module._get_kwargs(*args, **params)
+    except ValueError as exc:  # check_path_segment: "", "." or ".."
+        raise InvalidArgumentError(str(exc)) from None
+    return Call(request, _parser(module, expected), instead or {})
+
+
+def _parser(
+    module: ModuleType, expected: type[M] | None
+) -> Callable[[httpx.Response], M]:
+    def parse(response: httpx.Response) -> M:
+        if expected is None:
+            return None  # type: ignore[return-value]
+        try:
+            value = module._parse_response(client=_PARSER_CLIENT, response=response)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _invalid(response, f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(value, expected):
+            raise _invalid(response, f"expected {expected.__name__}")
+        return value
+
+    return parse
+
+
+def _invalid(response: httpx.Response, why: str) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"{response.request.method} {response.request.url.path} answered "
+        f"{response.status_code} with a body that does not match openapi.yaml ({why})"
+    )
+
+
+def finish(call: Call[T], response: httpx.Response) -> T:
+    """The result of a finished call, or the typed error its answer stands for."""
+    if 200 <= response.status_code < 300:
+        return call.parse(response)
+    fallback = call.instead.get(response.status_code)
+    if fallback is not None:
+        return fallback()
+    raise error_from_response(response)
+
+
+def error_from_response(response: httpx.Response) -> APIStatusError:
+    """The typed error for a non-2xx answer whose body has been read."""
+    return status_error(response.status_code, response.headers, response.content)
+
+
+def translate(exc: httpx.HTTPError) -> APIConnectionError:
+    """An httpx transport failure as one of ours, chained to the original."""
+    cls = (
+        APITimeoutError
+        if isinstance(exc, httpx.TimeoutException)
+        else APIConnectionError
+    )
+    request = getattr(exc, "_request", None)
+    where = f" ({request.method} {request.url.path})" if request is not None else ""
+    error = cls(f"{type(exc).__name__}: {exc}{where}")
+    error.__cause__ = exc
+    return error
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a list; iterating it walks this page and every page after it."""
+
+    data: list[T]
+    """The items of this page."""
+    has_more: bool
+    """Whether another page follows."""
+    next_cursor: str | None
+    """The cursor of the next page, if any."""
+    _next: Callable[[str], Page[T]] = attrs.field(repr=False, alias="next")
+
+    def next_page(self) -> Page[T] | None:
+        """Fetch the page after this one, or None if this is the last."""
+        if not self.has_more or not self.next_cursor:
+            return None
+        return self._next(self.next_cursor)
+
+    def __iter__(self) -> Any:
+        page: Page[T] | None = self
+        while page is not None:
+            yield from page.data
+            page = page.next_page()
+
+
+@attrs.frozen
+class AsyncPage(Generic[T]):
+    """One page of a list; `async for` walks this page and every page after it."""
+
+    data: list[T]
+    """The items of this page."""
+    has_more: bool
+    """Whether another page follows."""
+    next_cursor: str | None
+    """The cursor of the next page, if any."""
+    _next: Callable[[str], Any] = attrs.field(repr=False, alias="next")
+
+    async def next_page(self) -> AsyncPage[T] | None:
+        """Fetch the page after this one, or None if this is the last."""
+        if not self.has_more or not self.next_cursor:
+            return None
+        page: AsyncPage[T] = await self._next(self.next_cursor)
+        return page
+
+    async def __aiter__(self) -> Any:
+        page: AsyncPage[T] | None = self
+        while page is not None:
+            for item in page.data:
+                yield item
+            page = await page.next_page()
