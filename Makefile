@@ -9,7 +9,7 @@ PY     := $(BIN)/python
 LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock generate check-generated format lint test check clean
+.PHONY: help install lock generate check-generated format lint test contract mock check clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,13 @@ lint: $(STAMP) ## read-only: ruff format --check, ruff check, mypy --strict
 
 test: $(STAMP) ## run the unit, integration and contract tests
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+contract: $(STAMP) ## run only the contract tests (schemathesis: the mock against openapi.yaml)
+	$(PY) -m pytest tests/contract $(PYTEST_ARGS)
+
+PORT ?= 4010
+mock: $(STAMP) ## serve the mock on 127.0.0.1:$(PORT) (default 4010) until Ctrl-C
+	$(PY) -m agentrail_mock --port $(PORT)
 
 check: check-generated lint test ## everything CI runs
 
