@@ -12,14 +12,25 @@ import time
 from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
-import attrs
 import httpx
 
 from agentrail_api.client import AuthenticatedClient
 
 from ._base import AsyncPage, Call, Page, finish, translate
 from ._errors import APIError, APIStatusError, InvalidArgumentError
+from ._events import TaskLifecycleEvent
+from ._flows import StreamSpec, follow, run_events, session_events, session_logs
+from ._flows import task_events as task_events_spec
+from ._options import StreamOptions, StreamSettings
 from ._retry import Backoff, should_retry_status
+from ._stream import AsyncEventStream, EventStream, StreamState
+from ._validate import (
+    check_cursor,
+    check_event_types,
+    check_id,
+    check_int_id,
+    check_range,
+)
 from ._version import __version__
 
 T = TypeVar("T")
@@ -30,26 +41,6 @@ DEFAULT_BASE_URL = "https://api.agentrail.app"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_BACKOFF = Backoff()
-
-
-@attrs.frozen
-class StreamSettings:
-    """How streams reconnect, detect stalls and remember ids."""
-
-    max_reconnects: int = 10
-    """Reconnects in a row without an event in between before giving up."""
-    stall_factor: float = 3.0
-    """No byte for `stall_factor x heartbeat` seconds means a dead stream."""
-    heartbeat_seconds: int = 15
-    """The heartbeat interval asked of the server (1-60)."""
-    dedupe_window: int = 10_000
-    """How many recent event ids are remembered to drop repeats; memory stays flat."""
-    max_event_bytes: int | None = 16 * 1024 * 1024
-    """The largest event accepted; a larger one raises `EventTooLargeError`."""
-    backoff: Backoff = Backoff(initial=0.5, cap=8.0)
-    """Waits between reconnects; the server's `retry:` replaces `initial`."""
-
-
 DEFAULT_STREAMS = StreamSettings()
 
 
@@ -124,6 +115,82 @@ class _BaseClient:
                 return None
             return self.backoff.delay(attempt, retry_after=error.retry_after)
         return self.backoff.delay(attempt)
+
+    # Streams: each builder checks its arguments (before any request) and returns the
+    # flow's spec and a fresh state; the twins below only wrap them in a driver.
+
+    def _stream_parts(self, heartbeat: int | None) -> tuple[int, httpx.Timeout]:
+        s = self.streams
+        beat = check_range("heartbeat_seconds", heartbeat or s.heartbeat_seconds, 1, 60)
+        base = self.timeout
+        timeout = httpx.Timeout(
+            connect=base.connect,
+            read=beat * s.stall_factor,
+            write=base.write,
+            pool=base.pool,
+        )
+        return beat, timeout
+
+    def _state(self, last_event_id: str = "") -> StreamState:
+        s = self.streams
+        return StreamState(
+            last_event_id=last_event_id,
+            window=s.dedupe_window,
+            backoff=s.backoff,
+            max_reconnects=s.max_reconnects,
+        )
+
+    def _task_stream(self, options: StreamOptions | None) -> tuple[StreamSpec, str]:
+        o = options or StreamOptions()
+        types = None if o.event_types is None else check_event_types(o.event_types)
+        task_id = None if o.task_id is None else check_id("task_id", o.task_id)
+        cursor = None if o.cursor is None else check_cursor("cursor", o.cursor)
+        beat, timeout = self._stream_parts(o.heartbeat_seconds)
+        spec = task_events_spec(
+            event_types=types,
+            task_id=task_id,
+            cursor=cursor,
+            heartbeat=beat,
+            timeout=timeout,
+            max_event_bytes=self.streams.max_event_bytes,
+        )
+        return spec, cursor or ""
+
+    def _session_stream(
+        self, session_id: str, history: bool, heartbeat: int | None
+    ) -> StreamSpec:
+        check_id("session_id", session_id)
+        beat, timeout = self._stream_parts(heartbeat)
+        return session_events(
+            session_id,
+            history=history,
+            heartbeat=beat,
+            timeout=timeout,
+            max_event_bytes=self.streams.max_event_bytes,
+        )
+
+    def _logs_stream(self, session_id: str, heartbeat: int | None) -> StreamSpec:
+        check_id("session_id", session_id)
+        beat, timeout = self._stream_parts(heartbeat)
+        return session_logs(
+            session_id,
+            heartbeat=beat,
+            timeout=timeout,
+            max_event_bytes=self.streams.max_event_bytes,
+        )
+
+    def _run_stream(
+        self, run_id: int, fill_gaps: bool, heartbeat: int | None
+    ) -> StreamSpec:
+        check_int_id("run_id", run_id)
+        beat, timeout = self._stream_parts(heartbeat)
+        return run_events(
+            run_id,
+            fill_gaps=fill_gaps,
+            heartbeat=beat,
+            timeout=timeout,
+            max_event_bytes=self.streams.max_event_bytes,
+        )
 
     def _options(self, **changes: Any) -> dict[str, Any]:
         options = {
@@ -228,6 +295,23 @@ class Client(_BaseClient):
                 raise error
             time.sleep(delay)
 
+    def stream_events(
+        self, options: StreamOptions | None = None
+    ) -> EventStream[TaskLifecycleEvent]:
+        """Follow the task lifecycle stream, resuming after drops: no loss, no repeats.
+
+        Connects before returning: a key without `events:read` raises
+        `InsufficientScopeError` here. `stream.last_event_id` is the cursor to resume
+        from, in this process or another.
+        """
+        spec, cursor = self._task_stream(options)
+        return self._stream(spec, cursor)
+
+    def _stream(self, spec: StreamSpec, start: str = "") -> EventStream[Any]:
+        state = self._state()
+        stream: EventStream[Any] = EventStream(self, follow(spec, state), state, start)
+        return stream._open()
+
     def _page(
         self, make: Callable[[str | None], Call[Any]], cursor: str | None = None
     ) -> Page[Any]:
@@ -321,6 +405,21 @@ class AsyncClient(_BaseClient):
             if delay is None:
                 raise error
             await asyncio.sleep(delay)
+
+    def stream_events(
+        self, options: StreamOptions | None = None
+    ) -> AsyncEventStream[TaskLifecycleEvent]:
+        """Follow the task lifecycle stream, resuming after drops: no loss, no repeats.
+
+        `async for` it directly, or `await` it first to connect (a key without
+        `events:read` raises `InsufficientScopeError` before any event).
+        """
+        spec, cursor = self._task_stream(options)
+        return self._stream(spec, cursor)
+
+    def _stream(self, spec: StreamSpec, start: str = "") -> AsyncEventStream[Any]:
+        state = self._state()
+        return AsyncEventStream(self, follow(spec, state), state, start)
 
     async def _page(
         self, make: Callable[[str | None], Call[Any]], cursor: str | None = None

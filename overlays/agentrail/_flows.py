@@ -1,0 +1,280 @@
+"""The flows of the four streams: what to connect to, how to resume, what to yield.
+
+Each flow is one generic loop (`follow`) with a `StreamSpec` saying what differs:
+- task events, session logs and run events resume by server replay: reconnect with
+  `Last-Event-ID` (the header wins over `cursor`, api.md) and drop repeats;
+- the session stream is live only, so after every connect the flow lists the history
+  after the last id it saw, yields what it had not seen, then the live tail (the
+  documented recipe; seed 000). The stream request itself is never retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import attrs
+import httpx
+
+from agentrail_api.api.benches import list_bench_run_results, stream_bench_run_events
+from agentrail_api.api.logs import stream_session_logs
+from agentrail_api.api.sessions import list_session_events, stream_session_events
+from agentrail_api.api.tasks import stream_task_events
+from agentrail_api.models.bench_result_page import BenchResultPage
+from agentrail_api.models.session_event_page import SessionEventPage
+from agentrail_api.types import UNSET
+
+from ._base import build
+from ._errors import APIError, EventDecodeError
+from ._events import (
+    LOG_EVENTS,
+    RUN_EVENTS,
+    SESSION_EVENTS,
+    TASK_EVENTS,
+    RunLagged,
+    RunResult,
+    RunTerminal,
+)
+from ._sse import ServerSentEvent, SSEDecoder
+from ._stream import READ, Connect, Dropped, Emit, Fetch, Flow, Sleep, StreamState
+
+log = logging.getLogger("agentrail")
+
+Items = list[tuple[str, Any]]
+Hook = Callable[[Any, StreamState], Generator[Any, Any, Items]]
+
+
+@attrs.frozen
+class StreamSpec:
+    """What one kind of stream needs beyond the shared loop."""
+
+    request: Callable[[StreamState], dict[str, Any]]
+    """The generated `_get_kwargs` of the stream operation for the current state."""
+    table: Mapping[str, Callable[[ServerSentEvent], Any]]
+    """`event:` name -> parser; other names are skipped."""
+    timeout: httpx.Timeout
+    """Connect timeout, and the stall deadline as the read timeout."""
+    max_event_bytes: int | None
+    after_connect: Callable[[StreamState, bool], Generator[Any, Any, Items]] | None = (
+        None
+    )
+    """Runs after each connect (the session history); True on the first."""
+    expand: Mapping[type, Hook] = attrs.field(factory=dict)
+    """Item type -> hook whose items follow it (missed results after `lagged`)."""
+    ends_with: type | None = None
+    """The item type after which the stream is over (`RunTerminal`)."""
+    resumes: bool = True
+    """Whether the server replays after `Last-Event-ID` (not live sessions)."""
+
+
+def follow(spec: StreamSpec, state: StreamState) -> Flow:
+    """Connect, read, reconnect after drops and stalls, until the stream ends."""
+    first = True
+    while True:
+        try:
+            request = spec.request(state)
+            headers = state.request_headers()
+            if not spec.resumes:
+                headers.pop("Last-Event-ID", None)
+            request["headers"] = {**request.get("headers", {}), **headers}
+            request["timeout"] = spec.timeout
+            if not (yield Connect(request)):
+                return  # 204: nothing to stream
+            if spec.after_connect is not None:
+                history = yield from spec.after_connect(state, first)
+                if history:
+                    state.attempts = 0
+                    yield Emit(history)
+            first = False
+            decoder = SSEDecoder(max_event_bytes=spec.max_event_bytes)
+            while True:
+                chunk = yield READ
+                if chunk is None:
+                    decoder.end()
+                    where = " mid-event" if decoder.ended_mid_event else ""
+                    raise Dropped(f"the server closed the stream{where}")
+                events = decoder.feed(chunk)
+                if decoder.retry is not None:
+                    state.retry_ms = decoder.retry
+                if not events:
+                    continue  # a heartbeat, or part of an event
+                items, finished = yield from _accept(spec, state, events)
+                if items:
+                    state.attempts = 0
+                    yield Emit(items)
+                if finished:
+                    return
+        except APIError as exc:
+            # Drops, stalls (read timeouts), 429/5xx: wait, then resume. Final errors
+            # (4xx, too many attempts) are raised by on_disconnect.
+            yield Sleep(state.on_disconnect(exc))
+
+
+def _accept(
+    spec: StreamSpec, state: StreamState, events: list[ServerSentEvent]
+) -> Generator[Any, Any, tuple[Items, bool]]:
+    """The new, known, well-formed events of one read, typed."""
+    out: Items = []
+    table, accept, expand = spec.table, state.accept, spec.expand
+    for sse in events:
+        event_id = sse.id
+        if event_id and not accept(event_id):
+            continue  # delivered before (at-least-once delivery, api.md)
+        parse = table.get(sse.event)
+        if parse is None:
+            state.unknown += 1
+            log.debug("skipping unknown event type %r (id %r)", sse.event, event_id)
+            continue
+        if event_id:
+            state.last_event_id = event_id
+        try:
+            item = parse(sse)
+        except EventDecodeError as exc:
+            state.malformed += 1
+            log.warning("skipping malformed event: %s", exc)
+            continue
+        out.append((event_id, item))
+        hook = expand.get(type(item)) if expand else None
+        if hook is not None:
+            out.extend((yield from hook(item, state)))
+        if type(item) is spec.ends_with:
+            return out, True
+    return out, False
+
+
+def _stream_timeout(
+    base: httpx.Timeout, heartbeat: int, factor: float
+) -> httpx.Timeout:
+    # Heartbeats are bytes, so any read resets httpx's read timer: a read timeout of
+    # factor x heartbeat detects a dead connection that TCP has not noticed.
+    return httpx.Timeout(
+        connect=base.connect, read=heartbeat * factor, write=base.write, pool=base.pool
+    )
+
+
+def task_events(
+    *,
+    event_types: str | None,
+    task_id: str | None,
+    cursor: str | None,
+    heartbeat: int,
+    timeout: httpx.Timeout,
+    max_event_bytes: int | None,
+) -> StreamSpec:
+    """The task lifecycle stream; `cursor` is used until the first event arrives."""
+
+    def request(state: StreamState) -> dict[str, Any]:
+        return stream_task_events._get_kwargs(
+            event_types=event_types or UNSET,
+            task_id=task_id or UNSET,
+            cursor=UNSET if state.last_event_id else (cursor or UNSET),
+            heartbeat_seconds=heartbeat,
+        )
+
+    return StreamSpec(request, TASK_EVENTS, timeout, max_event_bytes)
+
+
+def session_logs(
+    session_id: str,
+    *,
+    heartbeat: int,
+    timeout: httpx.Timeout,
+    max_event_bytes: int | None,
+) -> StreamSpec:
+    """A session's log stream, resumed with `Last-Event-ID`."""
+
+    def request(state: StreamState) -> dict[str, Any]:
+        return stream_session_logs._get_kwargs(session_id, heartbeat_seconds=heartbeat)
+
+    return StreamSpec(request, LOG_EVENTS, timeout, max_event_bytes)
+
+
+def run_events(
+    run_id: int,
+    *,
+    fill_gaps: bool,
+    heartbeat: int,
+    timeout: httpx.Timeout,
+    max_event_bytes: int | None,
+) -> StreamSpec:
+    """A bench run's events, until `terminal`; with `fill_gaps`, lags are filled."""
+
+    def request(state: StreamState) -> dict[str, Any]:
+        return stream_bench_run_events._get_kwargs(run_id, heartbeat_seconds=heartbeat)
+
+    def missed(item: RunLagged, state: StreamState) -> Generator[Any, Any, Items]:
+        # The dropped results are still in /results (api.md); hand over the ones
+        # not seen yet, in the server's order, right after the `lagged` marker.
+        out: Items = []
+        cursor: str | None = None
+        while True:
+            page = yield Fetch(
+                build(
+                    list_bench_run_results,
+                    BenchResultPage,
+                    run_id,
+                    limit=100,
+                    cursor=cursor or UNSET,
+                )
+            )
+            out.extend((r.id, RunResult(r)) for r in page.data if state.accept(r.id))
+            cursor = page.next_cursor if page.has_more else None
+            if not cursor:
+                return out
+
+    expand: dict[type, Hook] = {RunLagged: missed} if fill_gaps else {}
+    return StreamSpec(
+        request, RUN_EVENTS, timeout, max_event_bytes, None, expand, RunTerminal
+    )
+
+
+def session_events(
+    session_id: str,
+    *,
+    history: bool,
+    heartbeat: int,
+    timeout: httpx.Timeout,
+    max_event_bytes: int | None,
+) -> StreamSpec:
+    """A session, followed without loss: open the live stream, then list history."""
+
+    def request(state: StreamState) -> dict[str, Any]:
+        return stream_session_events._get_kwargs(
+            session_id, heartbeat_seconds=heartbeat
+        )
+
+    def after_connect(state: StreamState, first: bool) -> Generator[Any, Any, Items]:
+        out: Items = []
+        after = state.last_event_id or None
+        cursor: str | None = None
+        while True:
+            page = yield Fetch(
+                build(
+                    list_session_events,
+                    SessionEventPage,
+                    session_id,
+                    limit=100,
+                    cursor=cursor or UNSET,
+                    after_id=after or UNSET,
+                )
+            )
+            for event in page.data:
+                if state.accept(event.id):
+                    state.last_event_id = event.id
+                    out.append((event.id, event))
+            cursor = page.next_cursor if page.has_more else None
+            if not cursor:
+                break
+        # On the first connect without `history`, the listing only seeds the ids.
+        return out if history or not first else []
+
+    # Live only: no Last-Event-ID; the history listing fills every gap instead.
+    return StreamSpec(
+        request,
+        SESSION_EVENTS,
+        timeout,
+        max_event_bytes,
+        after_connect=after_connect,
+        resumes=False,
+    )
