@@ -1,9 +1,104 @@
-"""agentrail: the Python SDK for the agentrail API.
+"""agentrail: the Python SDK for the agentrail agent-operations API.
 
-The typed client, streams and errors arrive with later releases; the generated REST
-client is `agentrail_api`, underneath.
+The REST client underneath is generated from openapi.yaml (`agentrail_api`, reachable as
+`client.generated`); streams with resume and de-duplication, typed events, errors and
+retries are hand-written here. This module only re-exports.
 """
 
-from agentrail._version import __version__
+from agentrail_api.models.bench_run_status import BenchRunStatus
+from agentrail_api.models.task_event_type import TaskEventType
 
-__all__ = ["__version__"]
+from ._base import AsyncPage, Page
+from ._client import AsyncClient, Client
+from ._errors import (
+    AgentrailError,
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    CursorExpiredError,
+    EventDecodeError,
+    EventTooLargeError,
+    InsufficientScopeError,
+    InternalServerError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ReconnectsExhaustedError,
+    ServiceUnavailableError,
+    StreamContentTypeError,
+    StreamError,
+)
+from ._events import (
+    RunEvent,
+    RunLagged,
+    RunResult,
+    RunTerminal,
+    SessionEvent,
+    SessionLogEvent,
+    TaskLifecycleEvent,
+)
+from ._options import StreamOptions, StreamSettings
+from ._retry import Backoff
+from ._sse import ServerSentEvent, SSEDecoder
+from ._stream import AsyncEventStream, EventStream
+from ._version import __version__
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentrailError",
+    "AsyncClient",
+    "AsyncEventStream",
+    "AsyncPage",
+    "AuthenticationError",
+    "Backoff",
+    "BadRequestError",
+    "BenchRunStatus",
+    "Client",
+    "ConflictError",
+    "CursorExpiredError",
+    "EventDecodeError",
+    "EventStream",
+    "EventTooLargeError",
+    "InsufficientScopeError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ReconnectsExhaustedError",
+    "RunEvent",
+    "RunLagged",
+    "RunResult",
+    "RunTerminal",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "ServiceUnavailableError",
+    "SessionEvent",
+    "SessionLogEvent",
+    "StreamContentTypeError",
+    "StreamError",
+    "StreamOptions",
+    "StreamSettings",
+    "TaskEventType",
+    "TaskLifecycleEvent",
+    "__version__",
+]
+
+# Public classes say `agentrail.X` in reprs and tracebacks, not the private module
+# (httpx/__init__.py does the same).
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and _obj.__module__.startswith("agentrail._"):
+        _obj.__module__ = "agentrail"
+del _name, _obj

@@ -51,6 +51,8 @@ from ._validate import check_external_id, check_id, check_int_id, check_script_n
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
+    from ._events import RunEvent
+    from ._stream import AsyncEventStream, EventStream
 
 _Order = str | ListOrder
 _Json = Mapping[str, Any] | JsonObject
@@ -237,6 +239,23 @@ class BenchRuns:
         """The accumulated cost of an MCP session."""
         return self._client._request(_session_cost(session_id))
 
+    def subscribe_run_events(
+        self,
+        run_id: int,
+        *,
+        fill_gaps: bool = False,
+        heartbeat_seconds: int | None = None,
+    ) -> EventStream[RunEvent]:
+        """Subscribe to a run's events; returns once the server has answered 2xx.
+
+        Yields `RunResult`, `RunLagged` and `RunTerminal`, and ends after the
+        terminal. With `fill_gaps=True` a `RunLagged` is followed by the results it
+        dropped, fetched from `/results`, so every result arrives once. Close the
+        subscription (or leave its `with` block) to end the HTTP request.
+        """
+        spec = self._client._run_stream(run_id, fill_gaps, heartbeat_seconds)
+        return self._client._stream(spec)
+
 
 class AsyncBenchRuns:
     """`client.bench_runs` of an `AsyncClient`."""
@@ -310,3 +329,18 @@ class AsyncBenchRuns:
     async def mcp_session_cost(self, session_id: str) -> McpSessionCost:
         """The accumulated cost of an MCP session."""
         return await self._client._request(_session_cost(session_id))
+
+    async def subscribe_run_events(
+        self,
+        run_id: int,
+        *,
+        fill_gaps: bool = False,
+        heartbeat_seconds: int | None = None,
+    ) -> AsyncEventStream[RunEvent]:
+        """Subscribe to a run's events; returns once the server has answered 2xx.
+
+        `async for` the subscription; it ends after `RunTerminal`. See
+        `BenchRuns.subscribe_run_events`.
+        """
+        spec = self._client._run_stream(run_id, fill_gaps, heartbeat_seconds)
+        return await self._client._stream(spec)

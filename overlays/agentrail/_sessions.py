@@ -44,6 +44,8 @@ from ._validate import check_id
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
+    from ._events import SessionLogEvent
+    from ._stream import AsyncEventStream, EventStream
 
 SessionEvent: TypeAlias = (
     AgentMessageEvent
@@ -220,6 +222,20 @@ class SessionEvents:
         )
         return self._client._page(make)
 
+    def stream(
+        self, *, history: bool = True, heartbeat_seconds: int | None = None
+    ) -> EventStream[SessionEvent]:
+        """Follow the session: its history, then the live tail, every id once.
+
+        The live stream is opened first, then the history listed (seed 000); after a
+        drop it reconnects and lists what came after the last id seen. With
+        `history=False` the history only seeds the ids and is not yielded.
+        """
+        spec = self._client._session_stream(
+            self._session_id, history, heartbeat_seconds
+        )
+        return self._client._stream(spec)
+
 
 class AsyncSessionEvents:
     """One session's events: `client.sessions.events(session_id)`, async."""
@@ -249,6 +265,18 @@ class AsyncSessionEvents:
         )
         return await self._client._page(make)
 
+    def stream(
+        self, *, history: bool = True, heartbeat_seconds: int | None = None
+    ) -> AsyncEventStream[SessionEvent]:
+        """Follow the session: its history, then the live tail, every id once.
+
+        `async for` it, or `await` it first to connect before the first event.
+        """
+        spec = self._client._session_stream(
+            self._session_id, history, heartbeat_seconds
+        )
+        return self._client._stream(spec)
+
 
 class SessionLogs:
     """One session's log stream: `client.sessions.logs(session_id)`."""
@@ -257,6 +285,13 @@ class SessionLogs:
         self._client = client
         self._session_id = session_id
 
+    def stream(
+        self, *, heartbeat_seconds: int | None = None
+    ) -> EventStream[SessionLogEvent]:
+        """Follow the log lines; unknown frame types are skipped, drops resumed."""
+        spec = self._client._logs_stream(self._session_id, heartbeat_seconds)
+        return self._client._stream(spec)
+
 
 class AsyncSessionLogs:
     """One session's log stream: `client.sessions.logs(session_id)`, async."""
@@ -264,3 +299,10 @@ class AsyncSessionLogs:
     def __init__(self, client: AsyncClient, session_id: str) -> None:
         self._client = client
         self._session_id = session_id
+
+    def stream(
+        self, *, heartbeat_seconds: int | None = None
+    ) -> AsyncEventStream[SessionLogEvent]:
+        """Follow the log lines; unknown frame types are skipped, drops resumed."""
+        spec = self._client._logs_stream(self._session_id, heartbeat_seconds)
+        return self._client._stream(spec)
