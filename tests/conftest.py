@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 
@@ -9,3 +13,50 @@ import pytest
 def mode(request: pytest.FixtureRequest) -> str:
     """The calling convention under test: one test body, run sync and async."""
     return str(request.param)
+
+
+# ---------------------------------------------------------------- the mock server
+# One mock per test session on a free loopback port (mock.md sec. 5); `mock` resets it
+# before each test. With AGENTRAIL_BASE_URL set, tests run against that server instead
+# and any test that reaches for faults, the clock or recorded requests is skipped.
+
+
+class RemoteMock:
+    """A server at AGENTRAIL_BASE_URL: only what works over HTTP without control."""
+
+    def __init__(self, url: str, admin_key: str) -> None:
+        self.url = url.rstrip("/")
+        self.admin_key = admin_key
+
+    def reset(self) -> None:
+        import httpx
+
+        try:
+            httpx.post(f"{self.url}/__mock/reset", timeout=5)
+        except httpx.HTTPError:
+            pass  # not a mock, or its control endpoints are off
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("state", "faults", "clock", "config", "requests", "set_key"):
+            pytest.skip(f"needs an in-process mock ({name}); AGENTRAIL_BASE_URL is set")
+        raise AttributeError(name)
+
+
+@pytest.fixture(scope="session")
+def mock_server() -> Iterator[Any]:
+    """The mock server handle for the whole test session."""
+    base_url = os.environ.get("AGENTRAIL_BASE_URL")
+    if base_url:
+        yield RemoteMock(base_url, os.environ.get("AGENTRAIL_API_KEY", "ar_test_admin"))
+        return
+    import agentrail_mock
+
+    with agentrail_mock.serve() as server:
+        yield server
+
+
+@pytest.fixture
+def mock(mock_server: Any) -> Any:
+    """The session's mock server, reset: no data, faults or extra keys; real time."""
+    mock_server.reset()
+    return mock_server
