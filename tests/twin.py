@@ -24,7 +24,9 @@ async def resolve(value: Awaitable[T] | T) -> T:
     return value  # type: ignore[return-value]
 
 
-async def items(stream: Iterable[T] | AsyncIterable[T], n: int | None = None) -> list[T]:
+async def items(
+    stream: Iterable[T] | AsyncIterable[T], n: int | None = None
+) -> list[T]:
     """The first `n` items of a sync or async iterable (all of them if `n` is None)."""
     out: list[T] = []
     if n == 0:

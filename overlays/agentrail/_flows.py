@@ -42,7 +42,7 @@ from ._stream import READ, Connect, Dropped, Emit, Fetch, Flow, Sleep, StreamSta
 log = logging.getLogger("agentrail")
 
 Items = list[tuple[str, Any]]
-Hook = Callable[[Any, StreamState], Generator[Any, Any, Items]]
+Hook = Callable[[Any, str, StreamState], Generator[Any, Any, Items]]
 
 
 @attrs.frozen
@@ -137,7 +137,7 @@ def _accept(
         out.append((event_id, item))
         hook = expand.get(type(item)) if expand else None
         if hook is not None:
-            out.extend((yield from hook(item, state)))
+            out.extend((yield from hook(item, event_id, state)))
         if type(item) is spec.ends_with:
             return out, True
     return out, False
@@ -203,9 +203,12 @@ def run_events(
     def request(state: StreamState) -> dict[str, Any]:
         return stream_bench_run_events._get_kwargs(run_id, heartbeat_seconds=heartbeat)
 
-    def missed(item: RunLagged, state: StreamState) -> Generator[Any, Any, Items]:
+    def missed(
+        item: RunLagged, lagged_id: str, state: StreamState
+    ) -> Generator[Any, Any, Items]:
         # The dropped results are still in /results (api.md); hand over the ones
-        # not seen yet, in the server's order, right after the `lagged` marker.
+        # not seen yet, in the server's order, right after the `lagged` marker. The
+        # marker carries the id of the last dropped result, so that id is not "seen".
         out: Items = []
         cursor: str | None = None
         while True:
@@ -218,7 +221,11 @@ def run_events(
                     cursor=cursor or UNSET,
                 )
             )
-            out.extend((r.id, RunResult(r)) for r in page.data if state.accept(r.id))
+            out.extend(
+                (r.id, RunResult(r))
+                for r in page.data
+                if r.id == lagged_id or state.accept(r.id)
+            )
             cursor = page.next_cursor if page.has_more else None
             if not cursor:
                 return out
