@@ -27,10 +27,65 @@ def _run(code: str) -> str:
 
 def test_agentrail_exports_exactly_its_public_names() -> None:
     """`agentrail.__all__` is the facade's whole public surface, sorted."""
-    assert agentrail.__all__ == ["__version__"]
+    assert agentrail.__all__ == [
+        "APIConnectionError",
+        "APIError",
+        "APIResponseValidationError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AgentrailError",
+        "AsyncClient",
+        "AsyncEventStream",
+        "AsyncPage",
+        "AuthenticationError",
+        "Backoff",
+        "BadRequestError",
+        "BenchRunStatus",
+        "Client",
+        "ConflictError",
+        "CursorExpiredError",
+        "EventDecodeError",
+        "EventStream",
+        "EventTooLargeError",
+        "InsufficientScopeError",
+        "InternalServerError",
+        "InvalidArgumentError",
+        "NotFoundError",
+        "Page",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "ReconnectsExhaustedError",
+        "RunEvent",
+        "RunLagged",
+        "RunResult",
+        "RunTerminal",
+        "SSEDecoder",
+        "ServerSentEvent",
+        "ServiceUnavailableError",
+        "SessionEvent",
+        "SessionLogEvent",
+        "StreamContentTypeError",
+        "StreamError",
+        "StreamOptions",
+        "StreamSettings",
+        "TaskEventType",
+        "TaskLifecycleEvent",
+        "__version__",
+    ]
     assert sorted(agentrail.__all__) == agentrail.__all__
     public = {n for n in vars(agentrail) if not n.startswith("_")}
     assert public <= set(agentrail.__all__)
+
+
+def test_public_names_are_paired_the_httpx_way() -> None:
+    """Every sync stream/client name has an `Async` twin, and no `_async` suffixes."""
+    for name in ("Client", "EventStream", "Page"):
+        assert "Async" + name in agentrail.__all__
+    for cls in (agentrail.Client, agentrail.EventStream):
+        assert not [n for n in dir(cls) if n.endswith("_async")]
+    assert hasattr(agentrail.EventStream, "close")
+    assert hasattr(agentrail.AsyncEventStream, "aclose")
+    assert agentrail.Client.__module__ == "agentrail"
 
 
 def test_models_are_imported_lazily() -> None:
@@ -125,7 +180,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wheel_ships_the_packages_typed(wheel: Path) -> None:
-    """The wheel holds agentrail, agentrail_api and agentrail_mock with the spec, no tests."""
+    """The wheel holds the three packages (the mock with its spec) and no tests."""
     names = zipfile.ZipFile(wheel).namelist()
     for must in (
         "agentrail/__init__.py",

@@ -1,0 +1,80 @@
+"""The sans-I/O stream state: dedupe window, resume headers and reconnect decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+import agentrail
+from agentrail._stream import StreamState
+
+FIXED = agentrail.Backoff(initial=1.0, cap=4.0)
+
+
+def test_repeats_within_the_window_are_refused() -> None:
+    """An id seen before is refused and counted as a duplicate."""
+    state = StreamState()
+    assert state.accept("1") and state.accept("2")
+    assert not state.accept("1")
+    assert state.duplicates == 1
+
+
+def test_the_dedupe_window_is_bounded() -> None:
+    """The window keeps only the most recent ids, so memory stays flat."""
+    state = StreamState(window=3)
+    for i in range(100_000):
+        state.accept(str(i))
+    assert len(state._recent) == 3
+    assert not state.accept("99999")
+    assert state.accept("0")  # long evicted
+
+
+def test_last_event_id_is_sent_only_when_not_empty() -> None:
+    """Last-Event-ID goes with the request only once an id is known (WHATWG 9.2.3)."""
+    state = StreamState()
+    assert "Last-Event-ID" not in state.request_headers()
+    state.last_event_id = "42"
+    headers = state.request_headers()
+    assert headers["Last-Event-ID"] == "42"
+    assert headers["Accept"] == "text/event-stream"
+    assert headers["Cache-Control"] == "no-cache"
+
+
+def test_the_server_retry_sets_the_first_delay() -> None:
+    """The server's `retry:` replaces the initial backoff delay."""
+    state = StreamState(backoff=FIXED)
+    state.retry_ms = 20
+    delay = state.on_disconnect(agentrail.APIConnectionError("drop"))
+    assert 0.01 <= delay <= 0.02
+
+
+def test_retry_after_wins_over_backoff() -> None:
+    """A 503 with Retry-After waits exactly that long."""
+    state = StreamState(backoff=FIXED)
+    error = agentrail.ServiceUnavailableError(503, retry_after=3.0)
+    assert state.on_disconnect(error) == 3.0
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    """Failures in a row wait longer each time, up to the cap."""
+    state = StreamState(backoff=FIXED, max_reconnects=10)
+    delays = [state.on_disconnect(agentrail.APIConnectionError("x")) for _ in range(6)]
+    assert delays[0] <= 1.0 and delays[-1] <= 4.0 and delays[-1] >= 2.0
+
+
+def test_client_errors_are_final() -> None:
+    """A 4xx on reconnect is raised: the same request would get the same answer."""
+    state = StreamState()
+    with pytest.raises(agentrail.CursorExpiredError):
+        state.on_disconnect(agentrail.CursorExpiredError(410, code="cursor_expired"))
+
+
+def test_reconnects_are_bounded_and_chained() -> None:
+    """Past max_reconnects in a row, ReconnectsExhaustedError carries the cause."""
+    state = StreamState(max_reconnects=2, backoff=FIXED)
+    state.last_event_id = "7"
+    for _ in range(2):
+        state.on_disconnect(agentrail.APITimeoutError("stall"))
+    with pytest.raises(agentrail.ReconnectsExhaustedError) as info:
+        state.on_disconnect(agentrail.APITimeoutError("stall"))
+    assert isinstance(info.value.__cause__, agentrail.APITimeoutError)
+    assert info.value.last_event_id == "7"
