@@ -16,29 +16,20 @@ from agentrail_api.api.sessions import (
     send_session_events,
 )
 from agentrail_api.models import (
-    AgentMessageEvent,
-    AgentThinkingEvent,
-    AgentToolResultEvent,
-    AgentToolUseEvent,
     CreateSessionRequest,
     ListOrder,
     Metadata,
     SendSessionEventsRequest,
     Session,
-    SessionErrorEvent,
     SessionEventPage,
-    SessionStatusIdleEvent,
-    SessionStatusRunningEvent,
-    UnknownSessionEvent,
-    UserInterruptEvent,
     UserInterruptInput,
-    UserMessageEvent,
     UserMessageInput,
 )
 from agentrail_api.types import UNSET
 
 from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
+from ._events import SessionEvent
 from ._params import idempotency_key, model, optional_model, pager
 from ._validate import check_id
 
@@ -47,19 +38,6 @@ if TYPE_CHECKING:
     from ._events import SessionLogEvent
     from ._stream import AsyncEventStream, EventStream
 
-SessionEvent: TypeAlias = (
-    AgentMessageEvent
-    | AgentThinkingEvent
-    | AgentToolResultEvent
-    | AgentToolUseEvent
-    | SessionErrorEvent
-    | SessionStatusIdleEvent
-    | SessionStatusRunningEvent
-    | UnknownSessionEvent
-    | UserInterruptEvent
-    | UserMessageEvent
-)
-"""One event of a session's history; unknown types arrive as `UnknownSessionEvent`."""
 
 OutgoingEvent: TypeAlias = UserMessageInput | UserInterruptInput | Mapping[str, Any]
 """An event to send: a generated input model or its dict form."""
