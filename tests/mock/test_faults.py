@@ -108,7 +108,7 @@ def test_delay_sleeps_before_handling(mock: Any, http: httpx.Client) -> None:
 
 
 def test_unknown_event_has_no_id(mock: Any, http: httpx.Client) -> None:
-    """An extra frame of an unknown type with valid JSON and no id, after `at` events."""
+    """After `at` events, an extra frame of an unknown type, valid JSON, no id."""
     events = mock.state.emit_task_events(3)
     mock.faults.add("unknown_event", at=1)
     _, got = read_frames(http, STREAM, 3, params={"cursor": events[0]["id"]})

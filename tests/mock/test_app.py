@@ -1,0 +1,244 @@
+"""The HTTP surface: coverage, routing, auth, validation, Request-Id, idempotency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+import agentrail_mock
+from agentrail_mock.handlers import HANDLERS
+from agentrail_mock.spec import default_spec_path
+from tests.mock._helpers import client
+
+pytestmark = pytest.mark.timeout(20)
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+OPERATION_IDS = sorted(
+    op["operationId"]
+    for item in SPEC["paths"].values()
+    for method, op in item.items()
+    if isinstance(op, dict) and "operationId" in op
+)
+
+
+def test_every_operation_has_a_handler() -> None:
+    """An operation in openapi.yaml without a handler fails here and in create_app."""
+    assert len(OPERATION_IDS) == 33
+    assert sorted(set(OPERATION_IDS) - set(HANDLERS)) == []
+    assert sorted(set(HANDLERS) - set(OPERATION_IDS)) == []
+
+
+def test_create_app_refuses_an_operation_without_handler(tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    spec["paths"]["/v1/extra"] = {"get": {"operationId": "extra_op", "responses": {}}}
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(RuntimeError, match="extra_op"):
+        agentrail_mock.create_app(path)
+
+
+def test_the_spec_is_found_in_the_repository() -> None:
+    """Editable install: no packaged copy, so the repository root's openapi.yaml."""
+    assert default_spec_path().read_bytes() == (ROOT / "openapi.yaml").read_bytes()
+
+
+def test_unknown_path_is_json_404(mock: Any) -> None:
+    with client(mock) as http:
+        for path in ("/v1/nope", "/v1/sessions/a%0Ab/x", "/", "/v2/tasks"):
+            response = http.get(path)
+            assert response.status_code == 404
+            assert response.json()["error"]["code"] == "not_found"
+            assert response.headers["content-type"] == "application/json"
+
+
+def test_wrong_method_is_405_with_allow(mock: Any) -> None:
+    with client(mock) as http:
+        response = http.request("TRACE", "/v1/tasks")
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "GET, POST"
+        assert response.json()["error"]["request_id"] == response.headers["Request-Id"]
+        assert http.put("/v1/bench-runs/1").headers["Allow"] == "DELETE, GET"
+
+
+def test_request_id_on_every_response(mock: Any) -> None:
+    with client(mock) as http:
+        responses = [
+            http.get("/v1/tasks"),
+            http.post("/v1/tasks", json={"title": "t"}),
+            http.get("/v1/tasks/nope"),
+            http.get("/v1/tasks", params={"limit": 0}),
+            httpx.get(f"{mock.url}/v1/tasks"),
+        ]
+        ids = [r.headers["Request-Id"] for r in responses]
+        assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Basic ar_test_admin", "x"])
+def test_missing_or_unknown_key_is_401(mock: Any, header: str | None) -> None:
+    headers = {} if header is None else {"Authorization": header}
+    response = httpx.get(f"{mock.url}/v1/tasks", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_missing_scope_is_403_with_details(mock: Any) -> None:
+    mock.set_key("ar_test_reader", ["tasks:read"])
+    with client(mock, "ar_test_reader") as http:
+        assert http.get("/v1/tasks").status_code == 200
+        response = http.get("/v1/task-events/stream")
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["error"]["details"] == {
+            "required_scope": "events:read",
+            "granted_scopes": ["tasks:read"],
+        }
+    mock.reset()
+    with client(mock, "ar_test_reader") as http:
+        assert http.get("/v1/tasks").status_code == 401  # reset drops run-time keys
+
+
+def test_keys_given_to_serve_survive_reset() -> None:
+    with agentrail_mock.serve(api_keys={"k1": ["tasks:read"]}) as mock:
+        mock.reset()
+        with client(mock, "k1") as http:
+            assert http.get("/v1/tasks").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "field"),
+    [
+        ("GET", "/v1/tasks", {"params": {"mode": "fast"}}, "query.mode"),
+        ("GET", "/v1/tasks", {"params": {"limit": "abc"}}, "query.limit"),
+        ("GET", "/v1/tasks", {"params": {"limit": 101}}, "query.limit"),
+        ("GET", "/v1/tasks", {"params": [("limit", 1), ("limit", 2)]}, "query.limit"),
+        ("GET", "/v1/tasks", {"params": {"status": "lost"}}, "query.status"),
+        ("GET", "/v1/bench-runs/0", {}, "path.run_id"),
+        ("GET", "/v1/bench-runs/9223372036854775808", {}, "path.run_id"),
+        ("GET", "/v1/bench-runs/1.5", {}, "path.run_id"),
+        ("GET", "/v1/tasks/a%20b", {}, "path.task_id"),
+        ("POST", "/v1/tasks", {"json": {}}, "body"),
+        ("POST", "/v1/tasks", {"json": {"title": 5}}, "body.title"),
+        ("POST", "/v1/tasks", {}, "body"),
+        (
+            "POST",
+            "/v1/tasks",
+            {"content": b"{", "headers": {"content-type": "application/json"}},
+            "body",
+        ),  # fmt: skip
+        (
+            "POST",
+            "/v1/tasks",
+            {"content": b"title=t", "headers": {"content-type": "text/plain"}},
+            "header.Content-Type",
+        ),  # fmt: skip
+        (
+            "POST",
+            "/v1/tasks",
+            {
+                "content": b'{"title": NaN}',
+                "headers": {"content-type": "application/json"},
+            },
+            "body",
+        ),  # fmt: skip
+        (
+            "GET",
+            "/v1/task-events/stream",
+            {"headers": {"Last-Event-ID": "-x"}},
+            "header.Last-Event-ID",
+        ),  # fmt: skip
+    ],
+)
+def test_invalid_requests_are_400_with_field_errors(
+    mock: Any, method: str, url: str, kwargs: dict[str, Any], field: str
+) -> None:
+    with client(mock) as http:
+        response = http.request(method, url, **kwargs)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in [e["field"] for e in error["details"]["field_errors"]]
+
+
+def test_idempotency_key_replays_the_first_response(mock: Any) -> None:
+    """Same key and body: the first response, work done once; other body: 409."""
+    with client(mock) as http:
+        task = http.post("/v1/tasks", json={"title": "t"}).json()
+        headers = {"Idempotency-Key": "ship-1"}
+        first = http.post(f"/v1/tasks/{task['id']}/ship", headers=headers)
+        again = http.post(f"/v1/tasks/{task['id']}/ship", headers=headers)
+        assert first.status_code == again.status_code == 202
+        assert first.json() == again.json()
+        assert first.headers["Request-Id"] != again.headers["Request-Id"]
+        events = http.get("/v1/task-events", params={"task_id": task["id"]}).json()
+        assert [e["type"] for e in events["data"]] == ["task.shipped"]
+        created = http.post("/v1/tasks", json={"title": "a"}, headers=headers)
+        assert created.status_code == 201  # keys are per operation
+        other = http.post("/v1/tasks", json={"title": "b"}, headers=headers)
+        assert other.status_code == 409
+        assert other.json()["error"]["code"] == "conflict"
+
+
+def test_idempotency_keys_expire_after_24h_of_mock_time(mock: Any) -> None:
+    with client(mock) as http:
+        headers = {"Idempotency-Key": "k"}
+        one = http.post("/v1/tasks", json={"title": "a"}, headers=headers).json()
+        mock.clock.advance(24 * 3600 + 1)
+        two = http.post("/v1/tasks", json={"title": "a"}, headers=headers).json()
+        assert one["id"] != two["id"]
+
+
+def test_requests_are_recorded(mock: Any) -> None:
+    with client(mock) as http:
+        http.post("/v1/tasks?", json={"title": "t"}, headers={"X-Trace": "1"})
+        http.get("/v1/tasks", params={"limit": 5})
+        http.get("/v1/sessions/a%2Fb")
+    post, get, odd = mock.requests
+    assert (post.method, post.path, post.operation_id) == (
+        "POST",
+        "/v1/tasks",
+        "create_task",
+    )
+    assert post.headers["x-trace"] == "1" and post.body == b'{"title":"t"}'
+    assert get.query == [("limit", "5")]
+    assert odd.raw_path == "/v1/sessions/a%2Fb" and odd.path == "/v1/sessions/a/b"
+    assert odd.operation_id == "get_session"
+
+
+def test_control_endpoints(mock: Any) -> None:
+    url = mock.url
+    assert (
+        httpx.post(f"{url}/__mock/config", json={"retry_ms": 7}).json()["retry_ms"] == 7
+    )
+    assert mock.config.retry_ms == 7
+    httpx.post(f"{url}/__mock/faults", json={"kind": "status", "code": 503})
+    assert httpx.get(f"{url}/__mock/faults").json()[0]["params"] == {"code": 503}
+    httpx.post(f"{url}/__mock/keys", json={"key": "k2", "scopes": ["admin"]})
+    assert (
+        httpx.get(f"{url}/v1/tasks", headers={"Authorization": "Bearer k2"}).status_code
+        == 503
+    )
+    body = httpx.post(f"{url}/__mock/task-events", json={"count": 3}).json()
+    assert body["count"] == 3 and len(mock.state.task_events) == 3
+    clock = httpx.post(
+        f"{url}/__mock/clock", json={"freeze": True, "advance": 5}
+    ).json()
+    assert clock["frozen"] and mock.clock.now() == clock["now"]
+    assert (
+        httpx.get(f"{url}/__mock/requests").json()[-1]["operation_id"] == "list_tasks"
+    )
+    assert httpx.post(f"{url}/__mock/reset").status_code == 200
+    assert (
+        not mock.clock.frozen and len(mock.faults) == 0 and mock.config.retry_ms == 1000
+    )
+    assert httpx.get(f"{url}/openapi.json").json()["openapi"] == "3.1.0"
+
+
+def test_control_can_be_switched_off() -> None:
+    with agentrail_mock.serve(control=False) as mock:
+        response = httpx.post(f"{mock.url}/__mock/reset")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
