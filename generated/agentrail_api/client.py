@@ -165,7 +165,7 @@ class AuthenticatedClient:
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
-    token: str
+    token: str = field(repr=False)
     """The token to use for authentication"""
     prefix: str = "Bearer"
     """The prefix to use for the Authorization header"""

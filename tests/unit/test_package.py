@@ -210,3 +210,11 @@ def test_wheel_depends_on_httpx_attrs_and_dateutil_only(wheel: Path) -> None:
     ]
     assert meta["Requires-Python"] == ">=3.11"
     assert meta["Version"] == agentrail.__version__
+
+
+def test_api_key_is_not_in_the_generated_client_repr() -> None:
+    """Neither the facade nor its generated escape hatch shows the key in a repr."""
+    with agentrail.Client("ar_secret_key_123", "http://127.0.0.1:9") as client:
+        assert "ar_secret_key_123" not in repr(client)
+        assert "ar_secret_key_123" not in repr(client.generated)
+        assert "ar_secret_key_123" not in repr(client._http.headers)
