@@ -5,10 +5,12 @@
 they complete; `SSEDecoder.end()` closes the stream. No I/O, no httpx, no `async`: the
 stream layer pumps bytes in and decides what a drop means.
 
-Work is linear in the bytes however they are split: line ends are found with `bytes`
-methods over a whole read, an unterminated line is kept in pieces and joined once, and
-the blocks a read completes are decoded at once and matched by one regular expression
-(the usual `id`/`event`/`data` shapes in one step, anything else line by line).
+Work is linear in the bytes however they are split. A read is searched with `bytes`
+methods for its last blank line; the bytes after it (the open block) are kept in pieces
+and joined once the block closes; the blocks a read closes are decoded at once and
+matched by one regular expression (the usual `id`/`event`/`data` shapes in one step,
+anything else line by line). An open block that grows past 1 MiB of complete lines is
+interpreted line by line at once, so comments never pile up.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from agentrail._errors import EventDecodeError, EventTooLargeError
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
+_COMPACT_AT = 1 << 20  # bytes of complete lines an open block keeps uninterpreted
+_LONG = 1 << 12  # a block this long is walked with str.find, faster than the regex
 
 # One block of complete lines ending in its blank line (9.2.6), as one of:
 # 1. the usual shape: [id] [event] data+ (groups 1-6);
@@ -34,8 +38,10 @@ _BLOCK = re.compile(
     r"(?:(id): ?([^\n\0]*)\n)?(?:event: ?([^\n]*)\n)?"
     r"(data): ?([^\n]*)\n((?:data: ?[^\n]*\n)*)\n"
     r"|(?::[^\n]*\n)*\n"
-    r"|((?:[^\n]+\n)+)\n"
+    r"|((?:[^\n]+\n)+\n)"
 )
+# The same shape up to its first data value, for long blocks (found with str.find).
+_HEAD = re.compile(r"(?:(id): ?([^\n\0]*)\n)?(?:event: ?([^\n]*)\n)?data: ?")
 _DATA_PREFIX = re.compile(r"^data: ?", re.MULTILINE)
 
 
@@ -84,17 +90,22 @@ class SSEDecoder:
     """
 
     def __init__(self, *, max_event_bytes: int | None = 16 * 1024 * 1024) -> None:
-        self._limit = -1 if max_event_bytes is None else max_event_bytes
+        self._limit = max_event_bytes
+        self._cap = (1 << 62) if max_event_bytes is None else max_event_bytes
         # Stream start: the bytes that may still be a BOM split across reads.
         self._at_start = True
         self._head = b""
         # The previous read ended with CR: one LF at the start of this one is skipped.
         self._skip_lf = False
-        # The unterminated line, in pieces joined once its LF arrives.
-        self._partial: list[bytes] = []
-        self._partial_len = 0
-        # The open block (fields since the last blank line); `_opened` once it holds a
-        # field line, and `_size` its bytes from earlier reads (with line ends).
+        # The previous read ended a line, so an LF first in this one is a blank line.
+        self._line_start = True
+        # The bytes since the last blank line, in pieces; `_lines_end` is where their
+        # complete lines end (the unterminated line follows).
+        self._pending: list[bytes] = []
+        self._pending_len = 0
+        self._lines_end = 0
+        # Fields already interpreted from the open block (after compaction or in an
+        # odd block): `_opened` once a field line was seen, `_size` their bytes.
         self._opened = False
         self._size = 0
         self._data: list[str] = []
@@ -114,7 +125,7 @@ class SSEDecoder:
 
     @property
     def retry(self) -> int | None:
-        """The last valid reconnection time (ms) the server sent, if any."""
+        """The last valid reconnection time (ms), from a closed block or at `end()`."""
         return self._retry
 
     @property
@@ -152,82 +163,127 @@ class SSEDecoder:
             # ends this read ends its line now, and the LF that may follow is skipped.
             self._skip_lf = data[-1] == 13
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        # The end of the last blank line in this read (9.2.6: where events dispatch).
         last = data.rfind(b"\n")
         if last < 0:
-            size = self._partial_len + len(data)
-            if 0 <= self._limit < self._size + size:
-                return self._overflow([])
-            self._partial.append(data)
-            self._partial_len = size
+            # Inside a line: keep the piece (the common case of a long event).
+            self._line_start = False
+            self._pending.append(data)
+            self._pending_len += len(data)
+            if self._size + self._pending_len > self._cap:
+                return self._keep(b"", -1, [])
             return []
-        if self._partial:
-            self._partial.append(data[: last + 1])
-            complete = b"".join(self._partial)
-            self._partial = []
+        end = data.rfind(b"\n\n", 0, last + 1) + 2
+        if end < 2:
+            end = 1 if data[0] == 10 and self._line_start else 0
+        self._line_start = last == len(data) - 1
+        if not end:
+            return self._keep(data, last, [])
+        prior = self._pending_len
+        if self._pending:
+            self._pending.append(data[:end])
+            closed = b"".join(self._pending)
         else:
-            complete = data[: last + 1]
-        tail = data[last + 1 :]
-        self._partial_len = len(tail)
-        if tail:
-            self._partial.append(tail)
-        return self._complete(complete)
-
-    def _complete(self, complete: bytes) -> list[ServerSentEvent]:
-        """Interpret whole lines (`complete` ends with LF); return the events."""
+            closed = data[:end]
+        self._pending = []
+        self._pending_len = self._lines_end = 0
         events: list[ServerSentEvent] = []
-        if 0 <= self._limit < self._size + len(complete):
-            # Only a read this large can hold an event over the cap: find it.
-            cut = self._oversized(complete)
+        if self._size + len(closed) > self._cap:
+            # Only a read this large can close an event over the cap: find it.
+            cut = self._oversized(closed)
             if cut >= 0:
                 if cut:
-                    self._interpret_lines(complete[:cut], events)
+                    self._dispatch(closed[:cut], prior, events)
                 return self._overflow(events)
-        self._interpret_lines(complete, events)
-        if 0 <= self._limit < self._size + self._partial_len:
-            return self._overflow(events)
+        self._dispatch(closed, prior, events)
+        if end == len(data):
+            return events
+        return self._keep(data[end:], last - end, events)
+
+    def _keep(
+        self, data: bytes, last: int, events: list[ServerSentEvent]
+    ) -> list[ServerSentEvent]:
+        """Add bytes with no blank line (last LF at `last`) to the open block."""
+        if last >= 0:
+            self._lines_end = self._pending_len + last + 1
+        self._pending.append(data)
+        self._pending_len += len(data)
+        if self._size + self._pending_len > self._cap or self._lines_end > _COMPACT_AT:
+            # Interpret the complete lines (comments go), then check the cap again.
+            self._compact()
+            if self._size + self._pending_len > self._cap:
+                return self._overflow(events)
         return events
 
-    def _interpret_lines(self, complete: bytes, events: list[ServerSentEvent]) -> None:
-        """Interpret whole lines into `events`; the usual blocks in one step each."""
-        # The blocks this read closes end at its last blank line.
-        end = complete.rfind(b"\n\n") + 2
-        if end < 2:
-            end = 1 if complete[0] == 10 else 0
-        if end:
-            text = complete[:end].decode("utf-8", "replace")
-            start = 0
-            if self._opened:
-                # Finish the block an earlier read opened, up to its blank line.
-                start = 1 if text[0] == "\n" else text.find("\n\n") + 2
-                self._interpret(text[:start].split("\n")[:-1], events)
-            last_id = self._last_event_id
-            for id_, id_value, type_, data, value, more, other in _BLOCK.findall(
-                text, start
-            ):
-                if data:
-                    # 9.2.6: the id is committed at dispatch and sticky; an empty
-                    # `event` means "message"; data lines are joined with LF.
-                    if id_:
-                        last_id = id_value
-                    if more:
-                        value += "\n" + _DATA_PREFIX.sub("", more)[:-1]
-                    events.append(ServerSentEvent(type_ or "message", value, last_id))
-                elif other:
-                    self._last_event_id = self._id_buffer = last_id
-                    self._interpret(other.split("\n"), events)
-                    last_id = self._last_event_id
-            self._last_event_id = self._id_buffer = last_id
-            self._size = 0
-        if end < len(complete):
-            lines = complete[end:].decode("utf-8", "replace").split("\n")[:-1]
-            self._interpret(lines, events)
-            # Comments outside an event are never buffered, so they never count.
-            self._size = self._size + len(complete) - end if self._opened else 0
+    def _compact(self) -> None:
+        """Interpret the complete lines of the open block now; keep the last line."""
+        if not self._lines_end:
+            return
+        pending = b"".join(self._pending)
+        lines = pending[: self._lines_end]
+        rest = pending[self._lines_end :]
+        self._pending = [rest] if rest else []
+        self._pending_len = len(rest)
+        self._lines_end = 0
+        # Comments are dropped, so only field lines count against the cap.
+        self._size += sum(len(x) + 1 for x in lines.split(b"\n")[:-1] if x[:1] != b":")
+        self._interpret(lines.decode("utf-8", "replace"), [])
 
-    def _interpret(self, lines: list[str], events: list[ServerSentEvent]) -> None:
+    def _dispatch(
+        self, closed: bytes, prior: int, events: list[ServerSentEvent]
+    ) -> None:
+        """Interpret blocks that end with a blank line; `prior` bytes were pending."""
+        start = 0
+        if self._opened or prior > _LONG:
+            # The first block began in an earlier read (no blank line was pending, so
+            # search from where this read starts); it may be long: walk its lines.
+            start = closed.find(b"\n", prior)
+            while start and closed[start - 1] != 10:  # LF by LF: memchr is fast
+                start = closed.find(b"\n", start + 1)
+            start += 1
+            first = closed if start == len(closed) else closed[:start]
+            text = first.decode("utf-8", "replace")
+            head = None if self._opened else _HEAD.match(text)
+            # The usual shape, with one data line: take it whole (9.2.6 as below).
+            if head and text.find("\n", head.end()) == len(text) - 2:
+                id_, id_value, type_ = head.groups()
+                if id_:
+                    self._last_event_id = self._id_buffer = id_value
+                value = text[head.end() : -2]
+                event = ServerSentEvent(type_ or "message", value, self._last_event_id)
+                events.append(event)
+            else:
+                self._interpret(text, events)
+        self._size = 0
+        if start == len(closed):
+            return
+        text = (
+            closed[start:].decode("utf-8", "replace")
+            if start
+            else closed.decode("utf-8", "replace")
+        )
+        last_id = self._last_event_id
+        for id_, id_value, type_, data, value, more, other in _BLOCK.findall(text):
+            if data:
+                # 9.2.6: the id is committed at dispatch and sticky; an empty
+                # `event` means "message"; data lines are joined with LF.
+                if id_:
+                    last_id = id_value
+                if more:
+                    value += "\n" + _DATA_PREFIX.sub("", more)[:-1]
+                events.append(ServerSentEvent(type_ or "message", value, last_id))
+            elif other:
+                self._last_event_id = self._id_buffer = last_id
+                self._interpret(other, events)
+                last_id = self._last_event_id
+        self._last_event_id = self._id_buffer = last_id
+
+    def _interpret(self, text: str, events: list[ServerSentEvent]) -> None:
         """Apply the field rules of 9.2.6 to whole lines, dispatching at blank ones."""
-        for line in lines:
-            if not line:
+        pos = 0
+        while (end := text.find("\n", pos)) >= 0:
+            if end == pos:
+                pos += 1
                 # 9.2.6 dispatch: commit the id buffer (sticky); dispatch nothing
                 # unless a data field was seen (no phantom events).
                 self._last_event_id = self._id_buffer
@@ -247,9 +303,16 @@ class SSEDecoder:
                 continue
             # 9.2.6: the name ends at the first colon and the value loses one leading
             # space; no colon means an empty value. A comment has an empty name.
-            name, _, value = line.partition(":")
-            if value[:1] == " ":
-                value = value[1:]
+            colon = text.find(":", pos, end)
+            if colon < 0:
+                name, value = text[pos:end], ""
+            else:
+                name = text[pos:colon]
+                colon += 1
+                if text.startswith(" ", colon, end):
+                    colon += 1
+                value = text[colon:end]
+            pos = end + 1
             if name == "data":
                 self._data.append(value)
             elif name == "event":
@@ -266,15 +329,15 @@ class SSEDecoder:
                 continue  # a comment or an unknown field: ignored
             self._opened = True
 
-    def _oversized(self, complete: bytes) -> int:
+    def _oversized(self, closed: bytes) -> int:
         """The offset where the first block over the cap starts, or -1."""
         size, start = self._size, 0
-        if complete[0] == 10:  # a blank line first closes the open block
-            if size > self._limit:
+        if closed[0] == 10:  # a blank line first closes the open block
+            if size > self._cap:
                 return 0
             size, start = 0, 1
-        while (blank := complete.find(b"\n\n", start)) >= 0:
-            if size + blank - start > self._limit:
+        while (blank := closed.find(b"\n\n", start)) >= 0:
+            if size + blank - start > self._cap:
                 return start
             size, start = 0, blank + 2
         return -1
@@ -288,19 +351,20 @@ class SSEDecoder:
         """
         if self._error is not None:
             self._raise_held_error()
-        start = self._partial[0] if self._partial else self._head
+        self._compact()  # 9.2.6: the block's complete lines still set `retry`
+        start = self._pending[0] if self._pending else self._head
         # A comment cut short loses nothing; a field line does.
         self._ended_mid_event = self._opened or start[:1] not in (b"", b":")
         self._reset()
-        self._at_start = True
+        self._at_start = self._line_start = True
         self._head = b""
         self._skip_lf = False
         return []
 
     def _reset(self) -> None:
-        """Drop the open block and the unterminated line."""
-        self._partial = []
-        self._partial_len = self._size = 0
+        """Drop the open block."""
+        self._pending = []
+        self._pending_len = self._lines_end = self._size = 0
         self._opened = False
         self._data = []
         self._type = ""
@@ -314,7 +378,7 @@ class SSEDecoder:
         raised by the next `feed()` or `end()`.
         """
         self._reset()
-        error = EventTooLargeError(self._limit, last_event_id=self._last_event_id)
+        error = EventTooLargeError(self._cap, last_event_id=self._last_event_id)
         if not events:
             raise error
         self._error = error
