@@ -210,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, object]]:
     parser.add_argument("--repeats", type=int, default=5, help="runs per decoder")
     parser.add_argument("--scale", type=float, default=1.0, help="stream size factor")
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
+    parser.add_argument("--only", default="", help="shapes whose name contains this")
     args = parser.parse_args(argv)
     rows: list[dict[str, object]] = []
     header = f"{'shape':<16} {'read':>6} {'MB':>6}  " + "  ".join(
@@ -218,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, object]]:
     if not args.json:
         print(header + f"  {'ev/s agentrail':>15}  {'x httpx-sse':>11}  {'naive':>6}")
     for shape in shapes(args.scale):
+        if args.only not in shape.name:
+            continue
         times = measure(shape, args.repeats)
         median = {name: statistics.median(t) for name, t in times.items()}
         row: dict[str, object] = {

@@ -30,19 +30,18 @@ _COMPACT_AT = 1 << 20  # bytes of complete lines an open block keeps uninterpret
 _LONG = 1 << 12  # a block this long is walked with str.find, faster than the regex
 
 # One block of complete lines ending in its blank line (9.2.6), as one of:
-# 1. the usual shape: [id] [event] data+ (groups 1-6);
+# 1. the usual shape: [id] [event] data+ (groups 1-6; later lines `data: ` exactly);
 # 2. comments only, or a lone blank line: nothing to do (no groups);
 # 3. anything else (retry, other orders, unknown fields...): group 7, read line by line.
 # Every block matches one branch, so `findall` never skips text.
 _BLOCK = re.compile(
     r"(?:(id): ?([^\n\0]*)\n)?(?:event: ?([^\n]*)\n)?"
-    r"(data): ?([^\n]*)\n((?:data: ?[^\n]*\n)*)\n"
+    r"(data): ?([^\n]*)\n((?:data: [^\n]*\n)*)\n"
     r"|(?::[^\n]*\n)*\n"
     r"|((?:[^\n]+\n)+\n)"
 )
 # The same shape up to its first data value, for long blocks (found with str.find).
 _HEAD = re.compile(r"(?:(id): ?([^\n\0]*)\n)?(?:event: ?([^\n]*)\n)?data: ?")
-_DATA_PREFIX = re.compile(r"^data: ?", re.MULTILINE)
 
 
 @attrs.frozen
@@ -270,7 +269,8 @@ class SSEDecoder:
                 if id_:
                     last_id = id_value
                 if more:
-                    value += "\n" + _DATA_PREFIX.sub("", more)[:-1]
+                    # Values hold no LF, so "\ndata: " only starts a line.
+                    value += ("\n" + more[:-1]).replace("\ndata: ", "\n")
                 events.append(ServerSentEvent(type_ or "message", value, last_id))
             elif other:
                 self._last_event_id = self._id_buffer = last_id
@@ -337,7 +337,7 @@ class SSEDecoder:
                 return 0
             size, start = 0, 1
         while (blank := closed.find(b"\n\n", start)) >= 0:
-            if size + blank - start > self._cap:
+            if size + blank + 1 - start > self._cap:
                 return start
             size, start = 0, blank + 2
         return -1
