@@ -40,6 +40,7 @@ _BLOCK = re.compile(
     r"|(?::[^\n]*\n)*\n"
     r"|((?:[^\n]+\n)+\n)"
 )
+_BLANK_LINES = re.compile(rb"\n\n+")  # a line end, then blank lines
 # The same shape up to its first data value, for long blocks (found with str.find).
 _HEAD = re.compile(r"(?:(id): ?([^\n\0]*)\n)?(?:event: ?([^\n]*)\n)?data: ?")
 
@@ -89,7 +90,6 @@ class SSEDecoder:
     """
 
     def __init__(self, *, max_event_bytes: int | None = 16 * 1024 * 1024) -> None:
-        self._limit = max_event_bytes
         self._cap = (1 << 62) if max_event_bytes is None else max_event_bytes
         # Stream start: the bytes that may still be a BOM split across reads.
         self._at_start = True
@@ -169,9 +169,7 @@ class SSEDecoder:
             self._line_start = False
             self._pending.append(data)
             self._pending_len += len(data)
-            if self._size + self._pending_len > self._cap:
-                return self._keep(b"", -1, [])
-            return []
+            return self._within_cap([])
         end = data.rfind(b"\n\n", 0, last + 1) + 2
         if end < 2:
             end = 1 if data[0] == 10 and self._line_start else 0
@@ -207,8 +205,13 @@ class SSEDecoder:
             self._lines_end = self._pending_len + last + 1
         self._pending.append(data)
         self._pending_len += len(data)
-        if self._size + self._pending_len > self._cap or self._lines_end > _COMPACT_AT:
-            # Interpret the complete lines (comments go), then check the cap again.
+        if self._lines_end > _COMPACT_AT:
+            self._compact()
+        return self._within_cap(events)
+
+    def _within_cap(self, events: list[ServerSentEvent]) -> list[ServerSentEvent]:
+        """Return `events` if the open block fits the cap once its comments are gone."""
+        if self._size + self._pending_len > self._cap:
             self._compact()
             if self._size + self._pending_len > self._cap:
                 return self._overflow(events)
@@ -332,14 +335,14 @@ class SSEDecoder:
     def _oversized(self, closed: bytes) -> int:
         """The offset where the first block over the cap starts, or -1."""
         size, start = self._size, 0
-        if closed[0] == 10:  # a blank line first closes the open block
+        if closed[0] == 10:  # blank lines first: they close the open block
             if size > self._cap:
                 return 0
-            size, start = 0, 1
-        while (blank := closed.find(b"\n\n", start)) >= 0:
-            if size + blank + 1 - start > self._cap:
+            size, start = 0, len(closed) - len(closed.lstrip(b"\n"))
+        for blank in _BLANK_LINES.finditer(closed, start):
+            if size + blank.start() + 1 - start > self._cap:
                 return start
-            size, start = 0, blank + 2
+            size, start = 0, blank.end()
         return -1
 
     def end(self) -> list[ServerSentEvent]:

@@ -587,53 +587,72 @@ def test_fixture_session_log() -> None:
     assert (decoder.last_event_id, decoder.retry) == ("only-an-id", 250)
 
 
+# Pieces of streams for property tests: odd field forms, bad UTF-8, every line end.
+# fmt: off
+PIECES = [
+    b"data: x", b"data:y", b"data", b"data:  z", b"data : no", b"id: 1", b"id:",
+    b"id: a\0b", b"event: e", b"event:", b"retry: 10", b"retry: +5", b": c",
+    b"foo: bar", b"data: \xe2\x80\xa8", b"data: \xff", b"\xe2\x82", BOM,
+    b"data: \xc3\xa9", b"\n", b"\r", b"\r\n", b"\n", b"\r\n",
+]
+# fmt: on
+STREAMS = st.lists(st.sampled_from(PIECES), max_size=40).map(b"".join)
+CUTS = st.lists(st.integers(min_value=0, max_value=400), max_size=6)
+
+
+def cut(stream: bytes, cuts: list[int]) -> list[bytes]:
+    """The stream cut into reads at the given offsets."""
+    points = sorted({min(point, len(stream)) for point in cuts})
+    ends = [*points, len(stream)]
+    return [stream[a:b] for a, b in zip([0, *points], ends, strict=True)]
+
+
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                b"data: x",
-                b"data:y",
-                b"data",
-                b"data:  z",
-                b"data : no",
-                b"id: 1",
-                b"id:",
-                b"id: a\0b",
-                b"event: e",
-                b"event:",
-                b"retry: 10",
-                b"retry: +5",
-                b": c",
-                b"foo: bar",
-                b"data: \xe2\x80\xa8",
-                b"data: \xff",
-                b"\xe2\x82",
-                BOM,
-                b"data: \xc3\xa9",
-                b"\n",
-                b"\r",
-                b"\r\n",
-                b"\n",
-                b"\r\n",
-            ]
-        ),  # fmt: skip
-        max_size=40,
-    ),
-    st.lists(st.integers(min_value=0, max_value=400), max_size=6),
-)
+@given(STREAMS, CUTS)
 def test_random_streams_and_splits_follow_whatwg(
-    tokens: list[bytes], cuts: list[int]
+    stream: bytes, cuts: list[int]
 ) -> None:
     """Any stream of these pieces, cut anywhere, decodes as the literal WHATWG reading does."""  # noqa: E501
-    stream = b"".join(tokens)
-    points = sorted({min(cut, len(stream)) for cut in cuts})
-    reads = [
-        stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)
-    ]
     decoder = SSEDecoder()
-    events = [event for read in reads for event in decoder.feed(read)] + decoder.end()
+    events = [event for read in cut(stream, cuts) for event in decoder.feed(read)]
+    events += decoder.end()
     assert (events, decoder.last_event_id, decoder.retry) == reference(stream)
+
+
+def _block_sizes(stream: bytes) -> list[tuple[int, int]]:
+    """Bytes of each block: all its lines, and the field lines of a closed one."""
+    text = re.sub(rb"\r\n|\r", b"\n", stream.removeprefix(BOM))
+    *blocks, rest = re.split(rb"(?:^|(?<=\n))\n", text)
+    sizes = [
+        (len(block), sum(len(x) + 1 for x in block.split(b"\n")[:-1] if x[:1] != b":"))
+        for block in blocks
+    ]
+    return [*sizes, (len(rest), 0)]  # the cut block's lines: pending, so counted
+
+
+@settings(max_examples=100, deadline=None)
+@given(STREAMS, CUTS, st.integers(min_value=1, max_value=60))
+def test_random_streams_under_a_cap_raise_only_for_large_events(
+    stream: bytes, cuts: list[int], cap: int
+) -> None:
+    """Under any cap the events are a prefix of the uncapped ones, and the error comes exactly when a block outgrows it."""  # noqa: E501
+    decoder = SSEDecoder(max_event_bytes=cap)
+    events: list[ServerSentEvent] = []
+    raised = False
+    try:
+        for read in cut(stream, cuts):
+            events += decoder.feed(read)
+        events += decoder.end()
+    except EventTooLargeError:
+        raised = True
+    expected = reference(stream)[0]
+    assert events == expected[: len(events)]
+    sizes = _block_sizes(stream)
+    if any(fields > cap for _, fields in sizes):
+        assert raised  # field lines always count
+    if all(lines <= cap for lines, _ in sizes):
+        assert not raised  # comments never tip a block over
+        assert events == expected
 
 
 def _best_time(reads: list[bytes]) -> float:
