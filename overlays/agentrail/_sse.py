@@ -96,8 +96,6 @@ class SSEDecoder:
         self._head = b""
         # The previous read ended with CR: one LF at the start of this one is skipped.
         self._skip_lf = False
-        # The previous read ended a line, so an LF first in this one is a blank line.
-        self._line_start = True
         # The bytes since the last blank line, in pieces; `_lines_end` is where their
         # complete lines end (the unterminated line follows).
         self._pending: list[bytes] = []
@@ -166,14 +164,17 @@ class SSEDecoder:
         last = data.rfind(b"\n")
         if last < 0:
             # Inside a line: keep the piece (the common case of a long event).
-            self._line_start = False
             self._pending.append(data)
             self._pending_len += len(data)
-            return self._within_cap([])
+            if self._size + self._pending_len > self._cap:
+                return self._within_cap([])
+            return []
         end = data.rfind(b"\n\n", 0, last + 1) + 2
         if end < 2:
-            end = 1 if data[0] == 10 and self._line_start else 0
-        self._line_start = last == len(data) - 1
+            # An LF first is a blank line if the last byte kept ended a line (or
+            # nothing is kept: the stream starts, or a blank line just passed).
+            kept = self._pending
+            end = 1 if data[0] == 10 and (not kept or kept[-1][-1] == 10) else 0
         if not end:
             return self._keep(data, last, [])
         prior = self._pending_len
@@ -359,7 +360,7 @@ class SSEDecoder:
         # A comment cut short loses nothing; a field line does.
         self._ended_mid_event = self._opened or start[:1] not in (b"", b":")
         self._reset()
-        self._at_start = self._line_start = True
+        self._at_start = True
         self._head = b""
         self._skip_lf = False
         return []
