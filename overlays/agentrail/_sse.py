@@ -30,19 +30,21 @@ _COMPACT_AT = 1 << 20  # bytes of complete lines an open block keeps uninterpret
 _LONG = 1 << 12  # a block this long is walked with str.find, faster than the regex
 
 # One block of complete lines ending in its blank line (9.2.6), as one of:
-# 1. the usual shape: [id] [event] data+ (groups 1-6; later lines `data: ` exactly);
+# 1. the usual shapes: up to three id/event/retry lines, data lines (later ones
+#    `data: ` exactly), maybe an id line (groups 1-9);
 # 2. comments only, or a lone blank line: nothing to do (no groups);
-# 3. anything else (retry, other orders, unknown fields...): group 7, read line by line.
-# Every block matches one branch, so `findall` never skips text.
+# 3. anything else (other orders, unknown fields, odd forms): group 10, line by line.
+# Every block matches one branch, so `findall` never skips text; possessive
+# quantifiers keep a failed branch from backtracking.
+_FIELDS = r"(?:(id): ?([^\n\0]*+)\n|event: ?([^\n]*+)\n|retry: ?([0-9]++)\n){0,3}"
 _BLOCK = re.compile(
-    r"(?:(id): ?([^\n\0]*)\n)?(?:event: ?([^\n]*)\n)?"
-    r"(data): ?([^\n]*)\n((?:data: [^\n]*\n)*)\n"
-    r"|(?::[^\n]*\n)*\n"
-    r"|((?:[^\n]+\n)+\n)"
+    _FIELDS + r"(data): ?([^\n]*+)\n((?:data: [^\n]*+\n)*+)(?:(id): ?([^\n\0]*+)\n)?\n"
+    r"|(?::[^\n]*+\n)*+\n"
+    r"|((?:[^\n]++\n)++\n)"
 )
+# The same shapes up to the first data value, for long blocks (then str.find).
+_HEAD = re.compile(_FIELDS + "data: ?")
 _BLANK_LINES = re.compile(rb"\n\n+")  # a line end, then blank lines
-# The same shape up to its first data value, for long blocks (found with str.find).
-_HEAD = re.compile(r"(?:(id): ?([^\n\0]*)\n)?(?:event: ?([^\n]*)\n)?data: ?")
 
 
 @attrs.frozen
@@ -249,12 +251,20 @@ class SSEDecoder:
             head = None if self._opened else _HEAD.match(text)
             # The usual shape, with one data line: take it whole (9.2.6 as below).
             if head and text.find("\n", head.end()) == len(text) - 2:
-                id_, id_value, type_ = head.groups()
+                id_, id_value, type_, retry = head.groups()
                 if id_:
                     self._last_event_id = self._id_buffer = id_value
+                if retry:
+                    self._retry = int(retry)
                 value = text[head.end() : -2]
-                event = ServerSentEvent(type_ or "message", value, self._last_event_id)
-                events.append(event)
+                events.append(
+                    ServerSentEvent(
+                        type_ or "message",
+                        value,
+                        self._last_event_id,
+                        self._retry if retry else None,
+                    )
+                )
             else:
                 self._interpret(text, events)
         self._size = 0
@@ -266,16 +276,26 @@ class SSEDecoder:
             else closed.decode("utf-8", "replace")
         )
         last_id = self._last_event_id
-        for id_, id_value, type_, data, value, more, other in _BLOCK.findall(text):
+        for block in _BLOCK.findall(text):
+            id_, id_value, type_, retry, data, value, more, id2, id2_value, other = (
+                block
+            )
             if data:
-                # 9.2.6: the id is committed at dispatch and sticky; an empty
-                # `event` means "message"; data lines are joined with LF.
-                if id_:
+                # 9.2.6: the last id line wins, is committed at dispatch and sticks;
+                # an empty `event` means "message"; data lines are joined with LF.
+                if id2:
+                    last_id = id2_value
+                elif id_:
                     last_id = id_value
                 if more:
                     # Values hold no LF, so "\ndata: " only starts a line.
                     value += ("\n" + more[:-1]).replace("\ndata: ", "\n")
-                events.append(ServerSentEvent(type_ or "message", value, last_id))
+                type_ = type_ or "message"
+                if retry:
+                    self._retry = int(retry)
+                    events.append(ServerSentEvent(type_, value, last_id, self._retry))
+                else:
+                    events.append(ServerSentEvent(type_, value, last_id))
             elif other:
                 self._last_event_id = self._id_buffer = last_id
                 self._interpret(other, events)
@@ -284,54 +304,42 @@ class SSEDecoder:
 
     def _interpret(self, text: str, events: list[ServerSentEvent]) -> None:
         """Apply the field rules of 9.2.6 to whole lines, dispatching at blank ones."""
-        pos = 0
-        while (end := text.find("\n", pos)) >= 0:
-            if end == pos:
-                pos += 1
+        data, type_, id_buffer = self._data, self._type, self._id_buffer
+        block_retry, opened = self._block_retry, self._opened
+        for line in text.split("\n")[:-1]:  # `text` ends with LF
+            if not line:
                 # 9.2.6 dispatch: commit the id buffer (sticky); dispatch nothing
                 # unless a data field was seen (no phantom events).
-                self._last_event_id = self._id_buffer
-                if self._data:
-                    events.append(
-                        ServerSentEvent(
-                            self._type or "message",
-                            "\n".join(self._data),
-                            self._id_buffer,
-                            self._block_retry,
-                        )
-                    )
-                    self._data = []
-                self._type = ""
-                self._block_retry = None
-                self._opened = False
+                self._last_event_id = id_buffer
+                if data:
+                    value = "\n".join(data)
+                    type_ = type_ or "message"
+                    events.append(ServerSentEvent(type_, value, id_buffer, block_retry))
+                    data = []
+                type_, block_retry, opened = "", None, False
                 continue
             # 9.2.6: the name ends at the first colon and the value loses one leading
             # space; no colon means an empty value. A comment has an empty name.
-            colon = text.find(":", pos, end)
-            if colon < 0:
-                name, value = text[pos:end], ""
-            else:
-                name = text[pos:colon]
-                colon += 1
-                if text.startswith(" ", colon, end):
-                    colon += 1
-                value = text[colon:end]
-            pos = end + 1
+            name, _, value = line.partition(":")
+            if value[:1] == " ":
+                value = value[1:]
             if name == "data":
-                self._data.append(value)
+                data.append(value)
             elif name == "event":
-                self._type = value
+                type_ = value
             elif name == "id":
                 # 9.2.6: an id containing U+0000 is ignored; an empty one resets.
                 if "\0" not in value:
-                    self._id_buffer = value
+                    id_buffer = value
             elif name == "retry":
                 # 9.2.6: ASCII digits only (int() would take "+5", " 10", "1_000").
                 if value.isascii() and value.isdigit():
-                    self._block_retry = self._retry = int(value)
+                    block_retry = self._retry = int(value)
             else:
                 continue  # a comment or an unknown field: ignored
-            self._opened = True
+            opened = True
+        self._data, self._type, self._id_buffer = data, type_, id_buffer
+        self._block_retry, self._opened = block_retry, opened
 
     def _oversized(self, closed: bytes) -> int:
         """The offset where the first block over the cap starts, or -1."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import tracemalloc
@@ -317,6 +318,18 @@ def test_retry_belongs_to_its_block_and_stays_on_the_decoder() -> None:
     events = decoder.feed(b"retry: 10\n\ndata: a\n\nretry: 20\ndata: b\n\ndata: c\n\n")
     assert [e.retry for e in events] == [None, 20, None]
     assert decoder.retry == 20
+
+
+@pytest.mark.parametrize(
+    "order", list(itertools.permutations(["id: 7", "event: e", "retry: 9", "data: a"]))
+)
+def test_fields_in_any_order(order: tuple[str, ...]) -> None:
+    """The order of the fields in a block does not change its event."""
+    decoder = SSEDecoder()
+    stream = "\n".join([*order, "data: b", "", ""]).encode()
+    assert decoder.feed(stream) == [ServerSentEvent("e", "a\nb", "7", 9)]
+    reverse = "\n".join([*order[::-1], "", ""]).encode()
+    assert decoder.feed(reverse) == [ServerSentEvent("e", "a", "7", 9)]
 
 
 # -- 9.2.6: dispatch -------------------------------------------------------------------
