@@ -88,9 +88,10 @@ class _BaseClient:
     def _http_options(self) -> dict[str, Any]:
         # Authorization as a default header, not an httpx.Auth: httpx drops default
         # auth headers on a redirect to another origin, but re-runs auth flows.
+        # No timeout here: clones from `with_options` share this httpx client, so each
+        # request carries its own client's timeout instead.
         return {
             "base_url": self.base_url,
-            "timeout": self.timeout,
             "follow_redirects": False,
             "headers": {
                 "Authorization": f"Bearer {self._api_key}",
@@ -280,7 +281,7 @@ class Client(_BaseClient):
         self.close()
 
     def _request(self, call: Call[T]) -> T:
-        request = self._http.build_request(**call.request)
+        request = self._http.build_request(timeout=self.timeout, **call.request)
         attempt = 0
         while True:
             attempt += 1
@@ -391,7 +392,7 @@ class AsyncClient(_BaseClient):
         await self.aclose()
 
     async def _request(self, call: Call[T]) -> T:
-        request = self._http.build_request(**call.request)
+        request = self._http.build_request(timeout=self.timeout, **call.request)
         attempt = 0
         while True:
             attempt += 1

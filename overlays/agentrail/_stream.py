@@ -41,7 +41,7 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Connect:
-    """Open the stream request; the reply is None, or raises the typed error."""
+    """Open the stream request; the reply is True if events follow (False on 204)."""
 
     request: dict[str, Any]
 

@@ -494,14 +494,16 @@ def test_explicit_default_timeouts(mode: str) -> None:
 
 
 def test_timeout_option(mode: str) -> None:
-    """A timeout given to the client or `with_options` reaches the request."""
+    """A `with_options` timeout reaches its requests and leaves the parent's alone."""
     script = Script(reply(200, SAMPLES["BenchRun"]))
 
     async def body(client: Any) -> None:
         await resolve(client.with_options(timeout=2.5).bench_runs.get(1))
+        await resolve(client.bench_runs.get(1))
 
     run(mode, script, body)
     assert script.requests[0].extensions["timeout"]["read"] == 2.5
+    assert script.requests[1].extensions["timeout"]["read"] == 60.0  # parent unchanged
 
 
 # Arguments checked before any request.
