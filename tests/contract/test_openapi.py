@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -25,6 +26,8 @@ asgi_schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # The socket run loads the same file; its base URL comes from the fixture at call time
 # (schemathesis.pytest.from_fixture fails under pytest 9: no `_nodeid`).
 socket_schema = schemathesis.openapi.from_path(SPEC)
+# A hung stream fails its test instead of the whole run.
+pytestmark = pytest.mark.timeout(300)
 
 
 @asgi_schema.parametrize()
@@ -34,9 +37,9 @@ def test_in_process(case: Any) -> None:
 
 
 @socket_schema.parametrize()
-def test_over_socket(case: Any, mock_server: Any) -> None:
+def test_over_socket(case: Any, mock: Any) -> None:
     """Every operation over a real socket, as a client sees it."""
-    case.call_and_validate(base_url=mock_server.url)
+    case.call_and_validate(base_url=mock.url)
 
 
 # Stateful runs follow the spec's OpenAPI links: create a session -> send -> list;

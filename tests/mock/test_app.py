@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +246,22 @@ def test_control_can_be_switched_off() -> None:
         response = httpx.post(f"{mock.url}/__mock/reset")
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_packaged_spec_wins(tmp_path: Path) -> None:
+    """Installed from a wheel, the mock reads agentrail_mock/openapi.yaml beside it."""
+    package = tmp_path / "agentrail_mock"
+    shutil.copytree(ROOT / "mock" / "agentrail_mock", package)
+    (package / "openapi.yaml").write_text("openapi: 3.1.0\n", encoding="utf-8")
+    code = (
+        "from agentrail_mock.spec import default_spec_path; print(default_spec_path())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(out) == package / "openapi.yaml"
