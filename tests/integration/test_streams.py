@@ -429,3 +429,37 @@ def test_fill_gaps_hands_over_every_dropped_result_once(mode: str, mock: Any) ->
         assert len(ids) == len(set(ids))
 
     go(mode, mock, body)
+
+
+def test_closing_a_subscription_ends_the_http_request(mode: str, mock: Any) -> None:
+    """close()/aclose() closes the response at once; nothing reconnects afterwards."""
+    mock.config.update(bench_step_seconds=0.05)
+
+    async def body(client: Any) -> None:
+        run_ = await start_run(client, 50)
+        sub = await resolve(client.bench_runs.subscribe_run_events(run_.id))
+        await items(sub, 1)
+        response = sub._response
+        await close(sub)
+        assert response.is_closed and sub._response is None
+        assert await items(sub) == []
+        opened = stream_requests(mock, "stream_bench_run_events")
+        assert len(opened) == 1
+
+    go(mode, mock, body)
+
+
+def test_dropping_a_sync_subscription_closes_it(mock: Any) -> None:
+    """A sync stream that is garbage-collected closes its response."""
+    import gc
+
+    mock.config.update(bench_step_seconds=0.05)
+    with agentrail.Client(mock.admin_key, mock.url) as client:
+        client.benches.put("p", "s", config={})
+        client.benches.add_case("p", "s", name="c", inputs={})
+        run_ = client.benches.trigger_run("p", "s", channel="stable")
+        sub = client.bench_runs.subscribe_run_events(run_.id)
+        response = sub._response
+        del sub
+        gc.collect()
+        assert response is not None and response.is_closed
