@@ -100,6 +100,17 @@ def heartbeats(n: int) -> tuple[bytes, int]:
     return "".join(frames).encode(), n
 
 
+def field_orders(n: int) -> tuple[bytes, int]:
+    """Small events whose fields come in other orders (id after data, retry first)."""
+    forms = [
+        "data: {p}\nid: {i}\n\n",
+        "event: task.updated\nid: {i}\ndata: {p}\n\n",
+        "retry: 1000\nid: {i}\nevent: task.updated\ndata: {p}\n\n",
+    ]
+    frames = (forms[i % 3].format(i=i, p=_payload(i)) for i in range(n))
+    return "".join(frames).encode(), n
+
+
 def one_event(size: int) -> tuple[bytes, int]:
     """One event whose single `data:` line holds `size` bytes of JSON."""
     items = ",".join(f'"{i:09d}"' for i in range(size // 12))
@@ -116,6 +127,7 @@ def shapes(scale: float = 1.0) -> list[Shape]:
         ("multi-line data", 4096, multi_line(max(n // 3, 2))),
         ("heartbeats", 4096, heartbeats(n)),
         ("CRLF", 4096, small_json(n, "\r\n")),
+        ("field orders", 4096, field_orders(n)),
         ("small JSON", 1, small_json(max(n // 40, 2))),
         ("256 KB event", 1, one_event(int(256_000 * scale))),
         ("10 MB event", 4096, one_event(int(10_000_000 * scale))),

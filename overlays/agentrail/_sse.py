@@ -137,8 +137,9 @@ class SSEDecoder:
         if not data:
             return []
         if self._at_start:
-            if self._error is not None:
-                self._raise_held_error()
+            if self._error is not None:  # held back by _overflow()
+                error, self._error = self._error, None
+                raise error
             # 9.2.5 (UTF-8 decode): strip one leading BOM, even split across reads.
             data = self._head + data
             if len(data) < 3 and _BOM.startswith(data):
@@ -254,37 +255,25 @@ class SSEDecoder:
                 id_, id_value, type_, retry = head.groups()
                 if id_:
                     self._last_event_id = self._id_buffer = id_value
-                if retry:
-                    self._retry = int(retry)
-                value = text[head.end() : -2]
-                events.append(
-                    ServerSentEvent(
-                        type_ or "message",
-                        value,
-                        self._last_event_id,
-                        self._retry if retry else None,
-                    )
-                )
+                block_retry = int(retry) if retry else None
+                self._retry = self._retry if block_retry is None else block_retry
+                value, type_ = text[head.end() : -2], type_ or "message"
+                event = ServerSentEvent(type_, value, self._last_event_id, block_retry)
+                events.append(event)
             else:
                 self._interpret(text, events)
         self._size = 0
         if start == len(closed):
             return
-        text = (
-            closed[start:].decode("utf-8", "replace")
-            if start
-            else closed.decode("utf-8", "replace")
-        )
+        text = (closed[start:] if start else closed).decode("utf-8", "replace")
         last_id = self._last_event_id
-        for block in _BLOCK.findall(text):
-            id_, id_value, type_, retry, data, value, more, id2, id2_value, other = (
-                block
-            )
+        for fields in _BLOCK.findall(text):
+            id_, id_value, type_, retry, data, value, more, id2, id2_val, other = fields
             if data:
                 # 9.2.6: the last id line wins, is committed at dispatch and sticks;
                 # an empty `event` means "message"; data lines are joined with LF.
                 if id2:
-                    last_id = id2_value
+                    last_id = id2_val
                 elif id_:
                     last_id = id_value
                 if more:
@@ -361,8 +350,9 @@ class SSEDecoder:
         decoder may then take the bytes of a new connection; `last_event_id` and
         `retry` carry over, as an EventSource keeps them across reconnections.
         """
-        if self._error is not None:
-            self._raise_held_error()
+        if self._error is not None:  # held back by _overflow()
+            error, self._error = self._error, None
+            raise error
         self._compact()  # 9.2.6: the block's complete lines still set `retry`
         start = self._pending[0] if self._pending else self._head
         # A comment cut short loses nothing; a field line does.
@@ -394,12 +384,5 @@ class SSEDecoder:
         if not events:
             raise error
         self._error = error
-        self._at_start = True  # so that the next feed() looks at `_error`
+        self._at_start = True  # the branch of feed() that looks at `_error`
         return events
-
-    def _raise_held_error(self) -> None:
-        """Raise the error `_overflow()` held back while it returned events."""
-        error, self._error = self._error, None
-        self._at_start = False
-        if error is not None:
-            raise error
