@@ -106,7 +106,8 @@ class BenchStore:
             return case
 
     def bench_cases(self, bench_id: int) -> list[dict[str, Any]]:
-        return [c for c in self.cases.values() if c["bench_id"] == bench_id]
+        with self.state.lock:
+            return [c for c in self.cases.values() if c["bench_id"] == bench_id]
 
     def execution(self, execution_id: str) -> dict[str, Any] | None:
         """An execution, or a case shown as an execution of kind `case`."""
@@ -305,11 +306,12 @@ class BenchStore:
         }
 
     def mcp_cost(self, session_id: str) -> dict[str, Any] | None:
-        runs = [
-            r
-            for r in self.runs.values()
-            if r.mcp_session_id == session_id and not r.deleted
-        ]
+        with self.state.lock:
+            runs = [
+                r
+                for r in self.runs.values()
+                if r.mcp_session_id == session_id and not r.deleted
+            ]
         if not runs:
             return None
         breakdown = []

@@ -31,7 +31,8 @@ def _run(ctx: Ctx, name: str = "run_id") -> Run:
 def list_benches(ctx: Ctx) -> Reply:
     project_id = ctx.params["project_id"]
     store = ctx.state.benches
-    benches = [b for b in store.benches.values() if b["project_id"] == project_id]
+    with ctx.state.lock:
+        benches = [b for b in store.benches.values() if b["project_id"] == project_id]
     return Json(200, paginate(ctx, benches))
 
 
@@ -71,9 +72,12 @@ def add_bench_case(ctx: Ctx) -> Reply:
 def list_bench_runs(ctx: Ctx) -> Reply:
     bench = _bench(ctx)
     store = ctx.state.benches
-    runs = [
-        r for r in store.runs.values() if r.bench_id == bench["id"] and not r.deleted
-    ]
+    with ctx.state.lock:
+        runs = [
+            r
+            for r in store.runs.values()
+            if r.bench_id == bench["id"] and not r.deleted
+        ]
     page = paginate(ctx, runs, key=lambda run: run.id)
     page["data"] = [store.render(run) for run in page["data"]]
     return Json(200, page)

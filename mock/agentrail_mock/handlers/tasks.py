@@ -27,7 +27,9 @@ def create_task(ctx: Ctx) -> Reply:
 @handler("list_tasks")
 def list_tasks(ctx: Ctx) -> Reply:
     status = ctx.params.get("status")
-    tasks = [t for t in ctx.state.tasks.values() if status in (None, t["status"])]
+    # Under the lock: a test thread may be creating tasks (emit_task_events) meanwhile.
+    with ctx.state.lock:
+        tasks = [t for t in ctx.state.tasks.values() if status in (None, t["status"])]
     return Json(200, paginate(ctx, tasks))
 
 
