@@ -23,8 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4010)
     parser.add_argument(
-        "--key", type=_key, action="append", default=[], metavar="KEY=scope,scope",
-        help="an extra API key and its scopes (repeatable)",
+        "--key", type=_key, action="extend", nargs="+", default=[],
+        metavar="KEY=scope,scope", help="extra API keys and their scopes",
     )  # fmt: skip
     parser.add_argument(
         "--no-control", action="store_true", help="turn off the /__mock/* endpoints"
