@@ -170,6 +170,8 @@ class MockApp:
         try:
             await self._operation(scope, receive, send, op, matched[1], query, headers,
                                   bytes(body), request_id)  # fmt: skip
+        except ConnectionResetError:
+            raise  # the `reset` fault without a socket: the transport must see it
         except Exception as exc:  # a mock bug: say so in the documented envelope
             await self.error(send, 500, f"mock failure: {exc!r}", request_id)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import httpx
 import pytest
 
+import agentrail_mock
 from tests.mock._helpers import client, data, frames, make_run, read_frames
 
 pytestmark = pytest.mark.timeout(20)
@@ -220,3 +222,17 @@ def test_append_event_lands_between_open_and_list(
     assert [e["id"] for e in listed][0] == old["id"]
     assert live[0]["id"] == listed[-1]["id"]
     assert data(live[0])["content"] == [{"type": "text", "text": "racing"}]
+
+
+def test_reset_without_a_socket_raises_in_the_transport() -> None:
+    """In-process (ASGI) there is no connection to reset: the transport raises."""
+    app = agentrail_mock.create_app()
+    app.state.faults.add("reset")
+    transport = httpx.ASGITransport(app=app)
+
+    async def call() -> None:
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as c:
+            await c.get("/v1/tasks", headers={"Authorization": "Bearer ar_test_admin"})
+
+    with pytest.raises(ConnectionResetError):
+        asyncio.run(call())
