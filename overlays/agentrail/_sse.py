@@ -35,10 +35,11 @@ _LONG = 1 << 12  # a block this long is walked with str.find, faster than the re
 # 2. comments only, or a lone blank line: nothing to do (no groups);
 # 3. anything else (other orders, unknown fields, odd forms): group 10, line by line.
 # Every block matches one branch, so `findall` never skips text; possessive
-# quantifiers keep a failed branch from backtracking.
-_FIELDS = r"(?:(id): ?([^\n\0]*+)\n|event: ?([^\n]*+)\n|retry: ?([0-9]++)\n){0,3}"
+# quantifiers keep a failed branch from backtracking; one-letter tags ("i" of id, "d"
+# of data) mark fields present and are cached strings, not new ones.
+_FIELDS = r"(?:(i)d: ?([^\n\0]*+)\n|event: ?([^\n]*+)\n|retry: ?([0-9]++)\n){0,3}"
 _BLOCK = re.compile(
-    _FIELDS + r"(data): ?([^\n]*+)\n((?:data: [^\n]*+\n)*+)(?:(id): ?([^\n\0]*+)\n)?\n"
+    _FIELDS + r"(d)ata: ?([^\n]*+)\n((?:data: [^\n]*+\n)*+)(?:(i)d: ?([^\n\0]*+)\n)?\n"
     r"|(?::[^\n]*+\n)*+\n"
     r"|((?:[^\n]++\n)++\n)"
 )
@@ -267,24 +268,25 @@ class SSEDecoder:
             return
         text = (closed[start:] if start else closed).decode("utf-8", "replace")
         last_id = self._last_event_id
+        append, new_event = events.append, ServerSentEvent
         for fields in _BLOCK.findall(text):
             id_, id_value, type_, retry, data, value, more, id2, id2_val, other = fields
             if data:
                 # 9.2.6: the last id line wins, is committed at dispatch and sticks;
                 # an empty `event` means "message"; data lines are joined with LF.
-                if id2:
-                    last_id = id2_val
-                elif id_:
+                if id_:
                     last_id = id_value
-                if more:
-                    # Values hold no LF, so "\ndata: " only starts a line.
-                    value += ("\n" + more[:-1]).replace("\ndata: ", "\n")
-                type_ = type_ or "message"
-                if retry:
-                    self._retry = int(retry)
-                    events.append(ServerSentEvent(type_, value, last_id, self._retry))
+                if more or retry or id2:  # the rarer forms
+                    if id2:
+                        last_id = id2_val
+                    if more:  # values hold no LF, so "\ndata: " only starts a line
+                        value += ("\n" + more[:-1]).replace("\ndata: ", "\n")
+                    block_retry = int(retry) if retry else None
+                    if block_retry is not None:
+                        self._retry = block_retry
+                    append(new_event(type_ or "message", value, last_id, block_retry))
                 else:
-                    events.append(ServerSentEvent(type_, value, last_id))
+                    append(new_event(type_ or "message", value, last_id))
             elif other:
                 self._last_event_id = self._id_buffer = last_id
                 self._interpret(other, events)
