@@ -39,7 +39,8 @@ _LONG = 1 << 12  # a block this long is walked with str.find, faster than the re
 # of data) mark fields present and are cached strings, not new ones.
 _FIELDS = r"(?:(i)d: ?([^\n\0]*+)\n|event: ?([^\n]*+)\n|retry: ?([0-9]++)\n){0,3}"
 _BLOCK = re.compile(
-    _FIELDS + r"(d)ata: ?([^\n]*+)\n((?:data: [^\n]*+\n)*+)(?:(i)d: ?([^\n\0]*+)\n)?\n"
+    _FIELDS + r"(d)ata: ?([^\n]*+)\n"
+    r"(?:\n|((?:data: [^\n]*+\n)*+)(?:(i)d: ?([^\n\0]*+)\n)?\n)"  # blank line first
     r"|(?::[^\n]*+\n)*+\n"
     r"|((?:[^\n]++\n)++\n)"
 )
