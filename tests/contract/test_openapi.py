@@ -36,10 +36,18 @@ def test_in_process(case: Any) -> None:
     case.call_and_validate()
 
 
+@pytest.fixture(scope="module")
+def clean_mock(mock_server: Any) -> Any:
+    """The session's server, reset once: no faults or keys left by other tests.
+    (Module scope: hypothesis refuses function-scoped fixtures in its tests.)"""
+    mock_server.reset()
+    return mock_server
+
+
 @socket_schema.parametrize()
-def test_over_socket(case: Any, mock: Any) -> None:
+def test_over_socket(case: Any, clean_mock: Any) -> None:
     """Every operation over a real socket, as a client sees it."""
-    case.call_and_validate(base_url=mock.url)
+    case.call_and_validate(base_url=clean_mock.url)
 
 
 # Stateful runs follow the spec's OpenAPI links: create a session -> send -> list;
