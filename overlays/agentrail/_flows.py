@@ -91,7 +91,9 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
             while True:
                 chunk = yield READ
                 if chunk is None:
-                    decoder.end()
+                    decoder.end()  # a `retry:` in a cut block still counts
+                    if decoder.retry is not None:
+                        state.retry_ms = decoder.retry
                     where = " mid-event" if decoder.ended_mid_event else ""
                     raise Dropped(f"the server closed the stream{where}")
                 events = decoder.feed(chunk)
