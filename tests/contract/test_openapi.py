@@ -85,3 +85,4 @@ def test_stateful_over_socket(mock_server: Any) -> None:
     """The same scenarios over a real socket."""
     SocketWorkflow.server = mock_server
     run_state_machine_as_test(SocketWorkflow, settings=STATEFUL)
+    assert mock_server.requests, "the scenarios never reached the socket"
