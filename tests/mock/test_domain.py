@@ -7,15 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.mock._helpers import client, make_run
+from tests.mock._helpers import make_run
 
 pytestmark = pytest.mark.timeout(20)
-
-
-@pytest.fixture
-def http(mock: Any) -> Any:
-    with client(mock) as http:
-        yield http
 
 
 def test_scripted_agent_answers_a_user_message(http: httpx.Client) -> None:

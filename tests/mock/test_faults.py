@@ -10,17 +10,10 @@ import httpx
 import pytest
 
 import agentrail_mock
-from tests.mock._helpers import client, data, frames, make_run, read_frames
+from tests.mock._helpers import data, frames, make_run, read_frames
 
 pytestmark = pytest.mark.timeout(20)
 STREAM = "/v1/task-events/stream"
-
-
-@pytest.fixture
-def http(mock: Any) -> Any:
-    mock.config.retry_ms = 10
-    with client(mock) as http:
-        yield http
 
 
 def test_drop_after_breaks_the_body_mid_stream(mock: Any, http: httpx.Client) -> None:

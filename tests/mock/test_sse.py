@@ -9,18 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.mock._helpers import client, data, frames, make_run, read_frames
+from tests.mock._helpers import data, frames, make_run, read_frames
 
 pytestmark = pytest.mark.timeout(20)
 STREAM = "/v1/task-events/stream"
 EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
-
-
-@pytest.fixture
-def http(mock: Any) -> Any:
-    mock.config.retry_ms = 10
-    with client(mock) as http:
-        yield http
 
 
 def test_frame_format_and_headers(mock: Any, http: httpx.Client) -> None:

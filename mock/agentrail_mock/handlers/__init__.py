@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..state import CursorExpired
 
@@ -53,6 +53,16 @@ class ApiError(Exception):
 
 def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found")
+
+
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str) -> T:
+    """`value`, or a 404 `not_found` for `what` if the lookup found nothing."""
+    if value is None:
+        raise not_found(what)
+    return value
 
 
 @dataclass

@@ -5,26 +5,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..streams import RunSource
-from . import ApiError, Ctx, Empty, Json, Reply, Stream, handler, not_found, paginate
+from . import (
+    ApiError,
+    Ctx,
+    Empty,
+    Json,
+    Reply,
+    Stream,
+    found,
+    handler,
+    not_found,
+    paginate,
+)
 
 if TYPE_CHECKING:
     from ..benches import Run
 
 
 def _bench(ctx: Ctx) -> dict[str, Any]:
-    bench = ctx.state.benches.find_bench(
-        ctx.params["project_id"], ctx.params["script_name"]
-    )
-    if bench is None:
-        raise not_found("bench")
-    return bench
+    store, params = ctx.state.benches, ctx.params
+    return found(store.find_bench(params["project_id"], params["script_name"]), "bench")
 
 
 def _run(ctx: Ctx, name: str = "run_id") -> Run:
-    run = ctx.state.benches.get_run(int(ctx.params[name]))
-    if run is None:
-        raise not_found("bench run")
-    return run
+    return found(ctx.state.benches.get_run(int(ctx.params[name])), "bench run")
 
 
 @handler("list_benches")
@@ -46,9 +50,7 @@ def put_bench(ctx: Ctx) -> Reply:
 
 @handler("get_bench")
 def get_bench(ctx: Ctx) -> Reply:
-    bench = ctx.state.benches.benches.get(int(ctx.params["bench_id"]))
-    if bench is None:
-        raise not_found("bench")
+    bench = found(ctx.state.benches.benches.get(int(ctx.params["bench_id"])), "bench")
     return Json(200, bench)
 
 
@@ -151,18 +153,16 @@ def compare_bench_runs(ctx: Ctx) -> Reply:
 
 @handler("get_execution")
 def get_execution(ctx: Ctx) -> Reply:
-    execution = ctx.state.benches.execution(ctx.params["execution_id"])
-    if execution is None:
-        raise not_found("execution")
+    execution = found(
+        ctx.state.benches.execution(ctx.params["execution_id"]), "execution"
+    )
     return Json(200, execution)
 
 
 @handler("promote_execution")
 def promote_execution(ctx: Ctx) -> Reply:
     store = ctx.state.benches
-    execution = store.execution(ctx.params["execution_id"])
-    if execution is None:
-        raise not_found("execution")
+    execution = found(store.execution(ctx.params["execution_id"]), "execution")
     if execution["status"] != "completed" or execution["bench_id"] is None:
         raise ApiError(409, "only a completed execution of a bench can become a case")
     if execution["bench_id"] not in store.benches:
@@ -181,9 +181,7 @@ def promote_execution(ctx: Ctx) -> Reply:
 
 @handler("update_case")
 def update_case(ctx: Ctx) -> Reply:
-    case = ctx.state.benches.cases.get(ctx.params["case_id"])
-    if case is None:
-        raise not_found("case")
+    case = found(ctx.state.benches.cases.get(ctx.params["case_id"]), "case")
     for name in ("name", "inputs", "expected_output"):
         if name in ctx.body:
             case[name] = ctx.body[name]
@@ -199,7 +197,6 @@ def delete_case(ctx: Ctx) -> Reply:
 
 @handler("get_mcp_session_cost")
 def get_mcp_session_cost(ctx: Ctx) -> Reply:
-    cost = ctx.state.benches.mcp_cost(ctx.params["session_id"])
-    if cost is None:
-        raise not_found("MCP session")
-    return Json(200, cost)
+    return Json(
+        200, found(ctx.state.benches.mcp_cost(ctx.params["session_id"]), "MCP session")
+    )

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..streams import session_events_source, session_logs_source
-from . import Ctx, Empty, Json, Reply, Stream, handler, not_found, paginate
+from . import Ctx, Empty, Json, Reply, Stream, found, handler, paginate
 
 
 def _session(ctx: Ctx) -> dict[str, Any]:
-    session = ctx.state.sessions.get(ctx.params["session_id"])
-    if session is None:
-        raise not_found("session")
-    return session
+    return found(ctx.state.sessions.get(ctx.params["session_id"]), "session")
 
 
 @handler("create_session")

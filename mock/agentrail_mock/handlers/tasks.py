@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..streams import task_events_source
-from . import ApiError, Ctx, Json, Reply, Stream, handler, not_found, paginate
+from . import ApiError, Ctx, Json, Reply, Stream, found, handler, paginate
 
 
 def _task(ctx: Ctx) -> dict[str, Any]:
-    task = ctx.state.tasks.get(ctx.params["task_id"])
-    if task is None:
-        raise not_found("task")
-    return task
+    return found(ctx.state.tasks.get(ctx.params["task_id"]), "task")
 
 
 @handler("create_task")
