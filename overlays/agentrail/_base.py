@@ -10,7 +10,7 @@ page.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any, Generic, TypeVar
 
@@ -148,7 +148,7 @@ class Page(Generic[T]):
             return None
         return self._next(self.next_cursor)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         page: Page[T] | None = self
         while page is not None:
             yield from page.data
@@ -174,7 +174,7 @@ class AsyncPage(Generic[T]):
         page: AsyncPage[T] = await self._next(self.next_cursor)
         return page
 
-    async def __aiter__(self) -> Any:
+    async def __aiter__(self) -> AsyncIterator[T]:
         page: AsyncPage[T] | None = self
         while page is not None:
             for item in page.data:

@@ -35,7 +35,6 @@ from agentrail_api.models import (
     CompareReport,
     Execution,
     JsonObject,
-    ListOrder,
     McpSessionCost,
     PromoteExecutionRequest,
     TagBenchRunSessionRequest,
@@ -45,30 +44,14 @@ from agentrail_api.models import (
 from agentrail_api.types import UNSET
 
 from ._base import Call, build
-from ._errors import InvalidArgumentError
-from ._params import idempotency_key, optional_model, pager
-from ._validate import check_external_id, check_id, check_int_id, check_script_name
+from ._flows import run_events
+from ._params import Json, idempotency_key, optional_model, pager
+from ._validate import check_external_id, check_id, check_int_id, check_text
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
     from ._events import RunEvent
     from ._stream import AsyncEventStream, EventStream
-
-_Order = str | ListOrder
-_Json = Mapping[str, Any] | JsonObject
-
-
-def _text(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}")
-    return value
-
-
-def _script(project_id: str, script_name: str) -> tuple[str, str]:
-    return check_id("project_id", project_id), check_script_name(
-        "script_name", script_name
-    )
-
 
 # Requests keyed on a global id.
 
@@ -119,7 +102,7 @@ def _promote(
 ) -> Call[BenchCase]:
     execution_id = check_id("execution_id", execution_id)
     body = PromoteExecutionRequest(
-        name=UNSET if name is None else _text("name", name),
+        name=UNSET if name is None else check_text("name", name),
         edits=optional_model(CaseEdits, edits, "edits"),
     )
     key = idempotency_key(key)
@@ -138,11 +121,11 @@ def _get_case(case_id: str) -> Call[Execution]:
 
 
 def _patch_case(
-    case_id: str, name: str | None, inputs: _Json | None, expected_output: Any
+    case_id: str, name: str | None, inputs: Json | None, expected_output: Any
 ) -> Call[BenchCase]:
     case_id = check_id("case_id", case_id)
     body = UpdateCaseRequest(
-        name=UNSET if name is None else _text("name", name),
+        name=UNSET if name is None else check_text("name", name),
         inputs=optional_model(JsonObject, inputs, "inputs"),
         expected_output=expected_output,
     )
@@ -220,7 +203,7 @@ class BenchRuns:
         case_id: str,
         *,
         name: str | None = None,
-        inputs: _Json | None = None,
+        inputs: Json | None = None,
         expected_output: Any = UNSET,
     ) -> BenchCase:
         """Change the given fields of a case; the others stay."""
@@ -253,7 +236,7 @@ class BenchRuns:
         dropped, fetched from `/results`, so every result arrives once. Close the
         subscription (or leave its `with` block) to end the HTTP request.
         """
-        spec = self._client._run_stream(run_id, fill_gaps, heartbeat_seconds)
+        spec = run_events(run_id, fill_gaps, self._client._limits(heartbeat_seconds))
         return self._client._stream(spec)
 
 
@@ -311,7 +294,7 @@ class AsyncBenchRuns:
         case_id: str,
         *,
         name: str | None = None,
-        inputs: _Json | None = None,
+        inputs: Json | None = None,
         expected_output: Any = UNSET,
     ) -> BenchCase:
         """Change the given fields of a case; the others stay."""
@@ -342,5 +325,5 @@ class AsyncBenchRuns:
         `async for` the subscription; it ends after `RunTerminal`. See
         `BenchRuns.subscribe_run_events`.
         """
-        spec = self._client._run_stream(run_id, fill_gaps, heartbeat_seconds)
+        spec = run_events(run_id, fill_gaps, self._client._limits(heartbeat_seconds))
         return await self._client._stream(spec)

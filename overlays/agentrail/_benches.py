@@ -7,7 +7,7 @@ and `AsyncBenches` only send them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from agentrail_api.api.benches import (
@@ -27,7 +27,6 @@ from agentrail_api.models import (
     BenchRun,
     BenchRunPage,
     JsonObject,
-    ListOrder,
     PutBenchRequest,
     TriggerBenchRunRequest,
 )
@@ -35,33 +34,17 @@ from agentrail_api.types import UNSET
 
 from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
-from ._params import idempotency_key, model, pager
-from ._validate import check_id, check_script_name
+from ._params import Json, Order, idempotency_key, model, pager
+from ._validate import check_id, check_script, check_text
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
-
-_Order = str | ListOrder
-_Json = Mapping[str, Any] | JsonObject
-
-
-def _text(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}")
-    return value
-
-
-def _script(project_id: str, script_name: str) -> tuple[str, str]:
-    return check_id("project_id", project_id), check_script_name(
-        "script_name", script_name
-    )
-
 
 # Project-scoped requests.
 
 
 def _list_benches(
-    project_id: str, limit: int | None, order: _Order | None, cursor: str | None
+    project_id: str, limit: int | None, order: Order | None, cursor: str | None
 ) -> Callable[[str | None], Call[BenchPage]]:
     project_id = check_id("project_id", project_id)
     return pager(
@@ -69,19 +52,19 @@ def _list_benches(
     )
 
 
-def _put(project_id: str, script_name: str, config: _Json) -> Call[Bench]:
+def _put(project_id: str, script_name: str, config: Json) -> Call[Bench]:
     body = PutBenchRequest(config=model(JsonObject, config, "config"))
-    return build(put_bench, Bench, *_script(project_id, script_name), body=body)
+    return build(put_bench, Bench, *check_script(project_id, script_name), body=body)
 
 
 def _list_cases(
     project_id: str,
     script_name: str,
     limit: int | None,
-    order: _Order | None,
+    order: Order | None,
     cursor: str | None,
 ) -> Callable[[str | None], Call[BenchCasePage]]:
-    ids = _script(project_id, script_name)
+    ids = check_script(project_id, script_name)
     return pager(
         list_bench_cases, BenchCasePage, *ids, limit=limit, order=order, cursor=cursor
     )
@@ -91,13 +74,13 @@ def _add_case(
     project_id: str,
     script_name: str,
     name: str,
-    inputs: _Json,
+    inputs: Json,
     expected_output: Any,
     key: str | None,
 ) -> Call[BenchCase]:
-    ids = _script(project_id, script_name)
+    ids = check_script(project_id, script_name)
     body = AddBenchCaseRequest(
-        name=_text("name", name),
+        name=check_text("name", name),
         inputs=model(JsonObject, inputs, "inputs"),
         expected_output=expected_output,
     )
@@ -109,10 +92,10 @@ def _list_runs(
     project_id: str,
     script_name: str,
     limit: int | None,
-    order: _Order | None,
+    order: Order | None,
     cursor: str | None,
 ) -> Callable[[str | None], Call[BenchRunPage]]:
-    ids = _script(project_id, script_name)
+    ids = check_script(project_id, script_name)
     return pager(
         list_bench_runs, BenchRunPage, *ids, limit=limit, order=order, cursor=cursor
     )
@@ -126,12 +109,12 @@ def _trigger_run(
     case_ids: Iterable[str] | None,
     key: str | None,
 ) -> Call[BenchRun]:
-    ids = _script(project_id, script_name)
+    ids = check_script(project_id, script_name)
     if isinstance(case_ids, str):
         raise InvalidArgumentError("case_ids must be a list of ids, not one str")
     body = TriggerBenchRunRequest(
-        channel=_text("channel", channel),
-        notes=UNSET if notes is None else _text("notes", notes),
+        channel=check_text("channel", channel),
+        notes=UNSET if notes is None else check_text("notes", notes),
         case_ids=UNSET
         if case_ids is None
         else [check_id("case_ids[]", case_id) for case_id in case_ids],
@@ -154,13 +137,13 @@ class Benches:
         project_id: str,
         *,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> Page[Bench]:
         """The project's benches; iterating the page walks every page."""
         return self._client._page(_list_benches(project_id, limit, order, cursor))
 
-    def put(self, project_id: str, script_name: str, *, config: _Json) -> Bench:
+    def put(self, project_id: str, script_name: str, *, config: Json) -> Bench:
         """Create or replace the bench of a script."""
         return self._client._request(_put(project_id, script_name, config))
 
@@ -170,7 +153,7 @@ class Benches:
         script_name: str,
         *,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> Page[BenchCase]:
         """The cases of a script's bench; iterating the page walks every page."""
@@ -183,7 +166,7 @@ class Benches:
         script_name: str,
         *,
         name: str,
-        inputs: _Json,
+        inputs: Json,
         expected_output: Any = UNSET,
         idempotency_key: str | None = None,
     ) -> BenchCase:
@@ -199,7 +182,7 @@ class Benches:
         script_name: str,
         *,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> Page[BenchRun]:
         """The runs of a script's bench; iterating the page walks every page."""
@@ -234,14 +217,14 @@ class AsyncBenches:
         project_id: str,
         *,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> AsyncPage[Bench]:
         """The project's benches; `async for` walks every page."""
         make = _list_benches(project_id, limit, order, cursor)
         return await self._client._page(make)
 
-    async def put(self, project_id: str, script_name: str, *, config: _Json) -> Bench:
+    async def put(self, project_id: str, script_name: str, *, config: Json) -> Bench:
         """Create or replace the bench of a script."""
         return await self._client._request(_put(project_id, script_name, config))
 
@@ -251,7 +234,7 @@ class AsyncBenches:
         script_name: str,
         *,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> AsyncPage[BenchCase]:
         """The cases of a script's bench; `async for` walks every page."""
@@ -264,7 +247,7 @@ class AsyncBenches:
         script_name: str,
         *,
         name: str,
-        inputs: _Json,
+        inputs: Json,
         expected_output: Any = UNSET,
         idempotency_key: str | None = None,
     ) -> BenchCase:
@@ -280,7 +263,7 @@ class AsyncBenches:
         script_name: str,
         *,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> AsyncPage[BenchRun]:
         """The runs of a script's bench; `async for` walks every page."""

@@ -19,18 +19,10 @@ from agentrail_api.client import AuthenticatedClient
 from ._base import AsyncPage, Call, Page, finish, translate
 from ._errors import APIError, APIStatusError, InvalidArgumentError
 from ._events import TaskLifecycleEvent
-from ._flows import StreamSpec, follow, run_events, session_events, session_logs
-from ._flows import task_events as task_events_spec
+from ._flows import Limits, StreamSpec, follow, limits, task_events
 from ._options import StreamOptions, StreamSettings
 from ._retry import Backoff, should_retry_status
 from ._stream import AsyncEventStream, EventStream, StreamState
-from ._validate import (
-    check_cursor,
-    check_event_types,
-    check_id,
-    check_int_id,
-    check_range,
-)
 from ._version import __version__
 
 T = TypeVar("T")
@@ -100,6 +92,12 @@ class _BaseClient:
             },
         }
 
+    def _adopt(self, http: httpx.Client | httpx.AsyncClient, owned: bool) -> None:
+        """Configure the httpx client to send with; close it later only if `owned`."""
+        self._owns_http = owned
+        for name, value in self._http_options().items():
+            setattr(http, name, value)
+
     def _generated(self) -> AuthenticatedClient:
         return AuthenticatedClient(
             base_url=str(self.base_url), token=self._api_key, timeout=self.timeout
@@ -118,79 +116,18 @@ class _BaseClient:
         return self.backoff.delay(attempt)
 
     # Streams: each builder checks its arguments (before any request) and returns the
-    # flow's spec and a fresh state; the twins below only wrap them in a driver.
+    # flow's spec; the twins below add a fresh state and wrap them in a driver.
 
-    def _stream_parts(self, heartbeat: int | None) -> tuple[int, httpx.Timeout]:
-        s = self.streams
-        beat = check_range("heartbeat_seconds", heartbeat or s.heartbeat_seconds, 1, 60)
-        base = self.timeout
-        timeout = httpx.Timeout(
-            connect=base.connect,
-            read=beat * s.stall_factor,
-            write=base.write,
-            pool=base.pool,
-        )
-        return beat, timeout
+    def _limits(self, heartbeat: int | None) -> Limits:
+        """This client's stream limits, with a per-stream heartbeat."""
+        return limits(self.streams, self.timeout, heartbeat)
 
-    def _state(self, last_event_id: str = "") -> StreamState:
+    def _state(self) -> StreamState:
         s = self.streams
         return StreamState(
-            last_event_id=last_event_id,
             window=s.dedupe_window,
             backoff=s.backoff,
             max_reconnects=s.max_reconnects,
-        )
-
-    def _task_stream(self, options: StreamOptions | None) -> tuple[StreamSpec, str]:
-        o = options or StreamOptions()
-        types = None if o.event_types is None else check_event_types(o.event_types)
-        task_id = None if o.task_id is None else check_id("task_id", o.task_id)
-        cursor = None if o.cursor is None else check_cursor("cursor", o.cursor)
-        beat, timeout = self._stream_parts(o.heartbeat_seconds)
-        spec = task_events_spec(
-            event_types=types,
-            task_id=task_id,
-            cursor=cursor,
-            heartbeat=beat,
-            timeout=timeout,
-            max_event_bytes=self.streams.max_event_bytes,
-        )
-        return spec, cursor or ""
-
-    def _session_stream(
-        self, session_id: str, history: bool, heartbeat: int | None
-    ) -> StreamSpec:
-        check_id("session_id", session_id)
-        beat, timeout = self._stream_parts(heartbeat)
-        return session_events(
-            session_id,
-            history=history,
-            heartbeat=beat,
-            timeout=timeout,
-            max_event_bytes=self.streams.max_event_bytes,
-        )
-
-    def _logs_stream(self, session_id: str, heartbeat: int | None) -> StreamSpec:
-        check_id("session_id", session_id)
-        beat, timeout = self._stream_parts(heartbeat)
-        return session_logs(
-            session_id,
-            heartbeat=beat,
-            timeout=timeout,
-            max_event_bytes=self.streams.max_event_bytes,
-        )
-
-    def _run_stream(
-        self, run_id: int, fill_gaps: bool, heartbeat: int | None
-    ) -> StreamSpec:
-        check_int_id("run_id", run_id)
-        beat, timeout = self._stream_parts(heartbeat)
-        return run_events(
-            run_id,
-            fill_gaps=fill_gaps,
-            heartbeat=beat,
-            timeout=timeout,
-            max_event_bytes=self.streams.max_event_bytes,
         )
 
     def _options(self, **changes: Any) -> dict[str, Any]:
@@ -242,10 +179,8 @@ class Client(_BaseClient):
             backoff=backoff,
             streams=streams,
         )
-        self._owns_http = http_client is None
         self._http = http_client or httpx.Client()
-        for name, value in self._http_options().items():
-            setattr(self._http, name, value)
+        self._adopt(self._http, owned=http_client is None)
         self.generated = self._generated().set_httpx_client(self._http)
         """The generated `agentrail_api` client on the same connection pool."""
         from ._resources import Benches, BenchRuns, Sessions, Tasks
@@ -262,12 +197,11 @@ class Client(_BaseClient):
         timeout: float | httpx.Timeout | None = None,
     ) -> Client:
         """A client sharing this one's connections, with other retries or timeouts."""
-        clone = Client(
+        # Shares the pool: passing http_client= means the clone never closes it.
+        return Client(
             http_client=self._http,
             **self._options(max_retries=max_retries, timeout=timeout),
         )
-        clone._owns_http = False
-        return clone
 
     def close(self) -> None:
         """Close the connection pool (not a pool passed in as `http_client`)."""
@@ -305,7 +239,8 @@ class Client(_BaseClient):
         `InsufficientScopeError` here. `stream.last_event_id` is the cursor to resume
         from, in this process or another.
         """
-        spec, cursor = self._task_stream(options)
+        o = options or StreamOptions()
+        spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
         return self._stream(spec, cursor)
 
     def _stream(self, spec: StreamSpec, start: str = "") -> EventStream[Any]:
@@ -353,10 +288,8 @@ class AsyncClient(_BaseClient):
             backoff=backoff,
             streams=streams,
         )
-        self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient()
-        for name, value in self._http_options().items():
-            setattr(self._http, name, value)
+        self._adopt(self._http, owned=http_client is None)
         self.generated = self._generated().set_async_httpx_client(self._http)
         """The generated `agentrail_api` client on the same connection pool."""
         from ._resources import AsyncBenches, AsyncBenchRuns, AsyncSessions, AsyncTasks
@@ -373,12 +306,11 @@ class AsyncClient(_BaseClient):
         timeout: float | httpx.Timeout | None = None,
     ) -> AsyncClient:
         """A client sharing this one's connections, with other retries or timeouts."""
-        clone = AsyncClient(
+        # Shares the pool: passing http_client= means the clone never closes it.
+        return AsyncClient(
             http_client=self._http,
             **self._options(max_retries=max_retries, timeout=timeout),
         )
-        clone._owns_http = False
-        return clone
 
     async def aclose(self) -> None:
         """Close the connection pool (not a pool passed in as `http_client`)."""
@@ -415,7 +347,8 @@ class AsyncClient(_BaseClient):
         `async for` it directly, or `await` it first to connect (a key without
         `events:read` raises `InsufficientScopeError` before any event).
         """
-        spec, cursor = self._task_stream(options)
+        o = options or StreamOptions()
+        spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
         return self._stream(spec, cursor)
 
     def _stream(self, spec: StreamSpec, start: str = "") -> AsyncEventStream[Any]:

@@ -25,7 +25,7 @@ from agentrail_api.models.bench_result_page import BenchResultPage
 from agentrail_api.models.session_event_page import SessionEventPage
 from agentrail_api.types import UNSET
 
-from ._base import build
+from ._base import Call
 from ._errors import APIError, EventDecodeError
 from ._events import (
     LOG_EVENTS,
@@ -36,13 +36,51 @@ from ._events import (
     RunResult,
     RunTerminal,
 )
+from ._options import StreamOptions, StreamSettings
+from ._params import pager
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream import READ, Connect, Dropped, Emit, Fetch, Flow, Sleep, StreamState
+from ._validate import (
+    check_cursor,
+    check_event_types,
+    check_id,
+    check_int_id,
+    check_range,
+)
 
 log = logging.getLogger("agentrail")
 
 Items = list[tuple[str, Any]]
 Hook = Callable[[Any, str, StreamState], Generator[Any, Any, Items]]
+
+
+@attrs.frozen
+class Limits:
+    """The per-stream numbers every spec needs, checked once."""
+
+    heartbeat: int
+    """The heartbeat interval asked of the server, in seconds."""
+    timeout: httpx.Timeout
+    """Connect timeout, and the stall deadline as the read timeout."""
+    max_event_bytes: int | None
+    """The decoder's cap on one event."""
+
+
+def limits(
+    settings: StreamSettings, timeout: httpx.Timeout, heartbeat: int | None
+) -> Limits:
+    """A client's stream limits, with `heartbeat` (1-60 s) overriding its default."""
+    beat = check_range(
+        "heartbeat_seconds",
+        settings.heartbeat_seconds if heartbeat is None else heartbeat,
+        1,
+        60,
+    )
+    return Limits(
+        beat,
+        stream_timeout(timeout, beat, settings.stall_factor),
+        settings.max_event_bytes,
+    )
 
 
 @attrs.frozen
@@ -53,9 +91,8 @@ class StreamSpec:
     """The generated `_get_kwargs` of the stream operation for the current state."""
     table: Mapping[str, Callable[[ServerSentEvent], Any]]
     """`event:` name -> parser; other names are skipped."""
-    timeout: httpx.Timeout
-    """Connect timeout, and the stall deadline as the read timeout."""
-    max_event_bytes: int | None
+    limits: Limits
+    """Heartbeat, timeouts and the event size cap."""
     after_connect: Callable[[StreamState, bool], Generator[Any, Any, Items]] | None = (
         None
     )
@@ -78,7 +115,7 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
             if not spec.resumes:
                 headers.pop("Last-Event-ID", None)
             request["headers"] = {**request.get("headers", {}), **headers}
-            request["timeout"] = spec.timeout
+            request["timeout"] = spec.limits.timeout
             if not (yield Connect(request)):
                 return  # 204: nothing to stream
             if spec.after_connect is not None:
@@ -87,7 +124,7 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
                     state.attempts = 0
                     yield Emit(history)
             first = False
-            decoder = SSEDecoder(max_event_bytes=spec.max_event_bytes)
+            decoder = SSEDecoder(max_event_bytes=spec.limits.max_event_bytes)
             while True:
                 chunk = yield READ
                 if chunk is None:
@@ -145,9 +182,8 @@ def _accept(
     return out, False
 
 
-def _stream_timeout(
-    base: httpx.Timeout, heartbeat: int, factor: float
-) -> httpx.Timeout:
+def stream_timeout(base: httpx.Timeout, heartbeat: int, factor: float) -> httpx.Timeout:
+    """The timeouts of a stream request: the client's, with a stall deadline as read."""
     # Heartbeats are bytes, so any read resets httpx's read timer: a read timeout of
     # factor x heartbeat detects a dead connection that TCP has not noticed.
     return httpx.Timeout(
@@ -155,55 +191,67 @@ def _stream_timeout(
     )
 
 
-def task_events(
-    *,
-    event_types: str | None,
-    task_id: str | None,
-    cursor: str | None,
-    heartbeat: int,
-    timeout: httpx.Timeout,
-    max_event_bytes: int | None,
-) -> StreamSpec:
-    """The task lifecycle stream; `cursor` is used until the first event arrives."""
+def _walk(make: Callable[[str | None], Call[Any]]) -> Generator[Any, Any, list[Any]]:
+    """Every item of a list operation, page after page, through `Fetch`."""
+    out: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = yield Fetch(make(cursor))
+        out.extend(page.data)
+        cursor = page.next_cursor if page.has_more else None
+        if not cursor:
+            return out
+
+
+def task_events(options: StreamOptions, limits: Limits) -> tuple[StreamSpec, str]:
+    """The task lifecycle stream, and its starting cursor.
+
+    `cursor` is sent until the first event arrives; after that `Last-Event-ID` wins.
+    """
+    o = options
+    types = None if o.event_types is None else check_event_types(o.event_types)
+    task_id = None if o.task_id is None else check_id("task_id", o.task_id)
+    cursor = None if o.cursor is None else check_cursor("cursor", o.cursor)
 
     def request(state: StreamState) -> dict[str, Any]:
         return stream_task_events._get_kwargs(
-            event_types=event_types or UNSET,
+            event_types=types or UNSET,
             task_id=task_id or UNSET,
             cursor=UNSET if state.last_event_id else (cursor or UNSET),
-            heartbeat_seconds=heartbeat,
+            heartbeat_seconds=limits.heartbeat,
         )
 
-    return StreamSpec(request, TASK_EVENTS, timeout, max_event_bytes)
+    return StreamSpec(request, TASK_EVENTS, limits), cursor or ""
 
 
-def session_logs(
-    session_id: str,
-    *,
-    heartbeat: int,
-    timeout: httpx.Timeout,
-    max_event_bytes: int | None,
-) -> StreamSpec:
+def session_logs(session_id: str, limits: Limits) -> StreamSpec:
     """A session's log stream, resumed with `Last-Event-ID`."""
+    check_id("session_id", session_id)
 
     def request(state: StreamState) -> dict[str, Any]:
-        return stream_session_logs._get_kwargs(session_id, heartbeat_seconds=heartbeat)
+        return stream_session_logs._get_kwargs(
+            session_id, heartbeat_seconds=limits.heartbeat
+        )
 
-    return StreamSpec(request, LOG_EVENTS, timeout, max_event_bytes)
+    return StreamSpec(request, LOG_EVENTS, limits)
 
 
-def run_events(
-    run_id: int,
-    *,
-    fill_gaps: bool,
-    heartbeat: int,
-    timeout: httpx.Timeout,
-    max_event_bytes: int | None,
-) -> StreamSpec:
+def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
     """A bench run's events, until `terminal`; with `fill_gaps`, lags are filled."""
+    check_int_id("run_id", run_id)
+    results = pager(
+        list_bench_run_results,
+        BenchResultPage,
+        run_id,
+        limit=100,
+        order=None,
+        cursor=None,
+    )
 
     def request(state: StreamState) -> dict[str, Any]:
-        return stream_bench_run_events._get_kwargs(run_id, heartbeat_seconds=heartbeat)
+        return stream_bench_run_events._get_kwargs(
+            run_id, heartbeat_seconds=limits.heartbeat
+        )
 
     def missed(
         item: RunLagged, lagged_id: str, state: StreamState
@@ -211,79 +259,48 @@ def run_events(
         # The dropped results are still in /results (api.md); hand over the ones
         # not seen yet, in the server's order, right after the `lagged` marker. The
         # marker carries the id of the last dropped result, so that id is not "seen".
-        out: Items = []
-        cursor: str | None = None
-        while True:
-            page = yield Fetch(
-                build(
-                    list_bench_run_results,
-                    BenchResultPage,
-                    run_id,
-                    limit=100,
-                    cursor=cursor or UNSET,
-                )
-            )
-            out.extend(
-                (r.id, RunResult(r))
-                for r in page.data
-                if r.id == lagged_id or state.accept(r.id)
-            )
-            cursor = page.next_cursor if page.has_more else None
-            if not cursor:
-                return out
+        listed = yield from _walk(results)
+        return [
+            (r.id, RunResult(r))
+            for r in listed
+            if r.id == lagged_id or state.accept(r.id)
+        ]
 
     expand: dict[type, Hook] = {RunLagged: missed} if fill_gaps else {}
-    return StreamSpec(
-        request, RUN_EVENTS, timeout, max_event_bytes, None, expand, RunTerminal
-    )
+    return StreamSpec(request, RUN_EVENTS, limits, None, expand, RunTerminal)
 
 
-def session_events(
-    session_id: str,
-    *,
-    history: bool,
-    heartbeat: int,
-    timeout: httpx.Timeout,
-    max_event_bytes: int | None,
-) -> StreamSpec:
+def session_events(session_id: str, history: bool, limits: Limits) -> StreamSpec:
     """A session, followed without loss: open the live stream, then list history."""
+    check_id("session_id", session_id)
 
     def request(state: StreamState) -> dict[str, Any]:
         return stream_session_events._get_kwargs(
-            session_id, heartbeat_seconds=heartbeat
+            session_id, heartbeat_seconds=limits.heartbeat
         )
 
     def after_connect(state: StreamState, first: bool) -> Generator[Any, Any, Items]:
-        out: Items = []
-        after = state.last_event_id or None
-        cursor: str | None = None
-        while True:
-            page = yield Fetch(
-                build(
-                    list_session_events,
-                    SessionEventPage,
-                    session_id,
-                    limit=100,
-                    cursor=cursor or UNSET,
-                    after_id=after or UNSET,
-                )
+        after = state.last_event_id or UNSET
+        listed = yield from _walk(
+            pager(
+                list_session_events,
+                SessionEventPage,
+                session_id,
+                limit=100,
+                order=None,
+                cursor=None,
+                after_id=after,
             )
-            for event in page.data:
-                if state.accept(event.id):
-                    state.last_event_id = event.id
-                    out.append((event.id, event))
-            cursor = page.next_cursor if page.has_more else None
-            if not cursor:
-                break
+        )
+        out: Items = []
+        for event in listed:
+            if state.accept(event.id):
+                state.last_event_id = event.id
+                out.append((event.id, event))
         # On the first connect without `history`, the listing only seeds the ids.
         return out if history or not first else []
 
     # Live only: no Last-Event-ID; the history listing fills every gap instead.
     return StreamSpec(
-        request,
-        SESSION_EVENTS,
-        timeout,
-        max_event_bytes,
-        after_connect=after_connect,
-        resumes=False,
+        request, SESSION_EVENTS, limits, after_connect=after_connect, resumes=False
     )

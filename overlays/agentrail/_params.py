@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import ModuleType
 from typing import Any, TypeVar, cast
 
-from agentrail_api.models import ListOrder
+from agentrail_api.models import JsonObject, ListOrder
 from agentrail_api.types import UNSET, Unset
 
 from ._base import Call, build, new_idempotency_key
@@ -21,6 +21,11 @@ from ._errors import InvalidArgumentError
 from ._validate import check_cursor, check_range
 
 M = TypeVar("M")
+
+Order = str | ListOrder
+"""A list order: `"asc"`, `"desc"` or the generated `ListOrder`."""
+Json = Mapping[str, Any] | JsonObject
+"""A free-form JSON object: a dict or the generated `JsonObject`."""
 E = TypeVar("E", bound=StrEnum)
 
 # openapi.yaml `components/parameters/IdempotencyKey`.

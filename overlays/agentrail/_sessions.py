@@ -30,6 +30,7 @@ from agentrail_api.types import UNSET
 from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
 from ._events import SessionEvent
+from ._flows import session_events, session_logs
 from ._params import idempotency_key, model, optional_model, pager
 from ._validate import check_id
 
@@ -209,9 +210,8 @@ class SessionEvents:
         drop it reconnects and lists what came after the last id seen. With
         `history=False` the history only seeds the ids and is not yielded.
         """
-        spec = self._client._session_stream(
-            self._session_id, history, heartbeat_seconds
-        )
+        limits = self._client._limits(heartbeat_seconds)
+        spec = session_events(self._session_id, history, limits)
         return self._client._stream(spec)
 
 
@@ -250,9 +250,8 @@ class AsyncSessionEvents:
 
         `async for` it, or `await` it first to connect before the first event.
         """
-        spec = self._client._session_stream(
-            self._session_id, history, heartbeat_seconds
-        )
+        limits = self._client._limits(heartbeat_seconds)
+        spec = session_events(self._session_id, history, limits)
         return self._client._stream(spec)
 
 
@@ -267,7 +266,7 @@ class SessionLogs:
         self, *, heartbeat_seconds: int | None = None
     ) -> EventStream[SessionLogEvent]:
         """Follow the log lines; unknown frame types are skipped, drops resumed."""
-        spec = self._client._logs_stream(self._session_id, heartbeat_seconds)
+        spec = session_logs(self._session_id, self._client._limits(heartbeat_seconds))
         return self._client._stream(spec)
 
 
@@ -282,5 +281,5 @@ class AsyncSessionLogs:
         self, *, heartbeat_seconds: int | None = None
     ) -> AsyncEventStream[SessionLogEvent]:
         """Follow the log lines; unknown frame types are skipped, drops resumed."""
-        spec = self._client._logs_stream(self._session_id, heartbeat_seconds)
+        spec = session_logs(self._session_id, self._client._limits(heartbeat_seconds))
         return self._client._stream(spec)

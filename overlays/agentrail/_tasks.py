@@ -20,7 +20,6 @@ from agentrail_api.api.tasks import (
 )
 from agentrail_api.models import (
     CreateTaskRequest,
-    ListOrder,
     Metadata,
     Review,
     ReviewDecision,
@@ -36,14 +35,11 @@ from agentrail_api.types import UNSET, Unset
 
 from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
-from ._params import enum, idempotency_key, optional_model, pager
-from ._validate import check_event_types, check_id, check_range
+from ._params import Order, enum, idempotency_key, optional_model, pager
+from ._validate import INT64_MAX, check_event_types, check_id, check_range, check_text
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
-
-_INT64_MAX = 2**63 - 1
-_Order = str | ListOrder
 
 
 # The requests, written once.
@@ -63,10 +59,8 @@ def _create(
     metadata: Mapping[str, str] | Metadata | None,
     key: str | None,
 ) -> Call[Task]:
-    if not isinstance(title, str):
-        raise InvalidArgumentError(f"title must be a str, not {type(title).__name__}")
     body = CreateTaskRequest(
-        title=title,
+        title=check_text("title", title),
         branch=UNSET if branch is None else _branch(branch),
         metadata=optional_model(Metadata, metadata, "metadata"),
     )
@@ -76,7 +70,7 @@ def _create(
 def _list(
     status: str | TaskStatus | None,
     limit: int | None,
-    order: _Order | None,
+    order: Order | None,
     cursor: str | None,
 ) -> Callable[[str | None], Call[TaskPage]]:
     wanted = UNSET if status is None else enum(TaskStatus, status, "status")
@@ -103,7 +97,7 @@ def _update(
         metadata=optional_model(Metadata, metadata, "metadata"),
         expected_version=UNSET
         if expected_version is None
-        else check_range("expected_version", expected_version, 1, _INT64_MAX),
+        else check_range("expected_version", expected_version, 1, INT64_MAX),
     )
     return build(update_task, Task, task_id, body=body)
 
@@ -133,7 +127,7 @@ def _list_events(
     event_types: Iterable[str] | str | None,
     task_id: str | None,
     limit: int | None,
-    order: _Order | None,
+    order: Order | None,
     cursor: str | None,
 ) -> Callable[[str | None], Call[TaskLifecycleEventPage]]:
     return pager(
@@ -172,7 +166,7 @@ class Tasks:
         *,
         status: str | TaskStatus | None = None,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> Page[Task]:
         """Tasks, optionally of one status; iterating the page walks every page."""
@@ -217,7 +211,7 @@ class Tasks:
         event_types: Iterable[str] | str | None = None,
         task_id: str | None = None,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> Page[TaskLifecycleEvent]:
         """Task lifecycle events, filtered like the stream; iterating walks all."""
@@ -248,7 +242,7 @@ class AsyncTasks:
         *,
         status: str | TaskStatus | None = None,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> AsyncPage[Task]:
         """Tasks, optionally of one status; `async for` walks every page."""
@@ -293,7 +287,7 @@ class AsyncTasks:
         event_types: Iterable[str] | str | None = None,
         task_id: str | None = None,
         limit: int | None = None,
-        order: _Order | None = None,
+        order: Order | None = None,
         cursor: str | None = None,
     ) -> AsyncPage[TaskLifecycleEvent]:
         """Task lifecycle events, filtered like the stream; `async for` walks all."""

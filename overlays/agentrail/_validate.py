@@ -17,7 +17,7 @@ _EXTERNAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}")
 _SCRIPT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _CURSOR = re.compile(r"[A-Za-z0-9_.:-]{1,256}")
 _EVENT_TYPE = re.compile(r"[a-z0-9_.]+")
-_INT64_MAX = 2**63 - 1
+INT64_MAX = 2**63 - 1
 
 
 def _check(pattern: re.Pattern[str], name: str, value: object) -> str:
@@ -51,11 +51,25 @@ def check_cursor(name: str, value: object) -> str:
     return _check(_CURSOR, name, value)
 
 
+def check_text(name: str, value: object) -> str:
+    """A free-text argument (a title, a name, notes): any str."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}")
+    return value
+
+
+def check_script(project_id: object, script_name: object) -> tuple[str, str]:
+    """The `project_id` and `script_name` that address a bench."""
+    return check_id("project_id", project_id), check_script_name(
+        "script_name", script_name
+    )
+
+
 def check_int_id(name: str, value: object) -> int:
     """An `Int64Id`: a positive 64-bit integer (bench and run ids). `True` is not 1."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentError(f"{name} must be an int, not {type(value).__name__}")
-    if not 1 <= value <= _INT64_MAX:
+    if not 1 <= value <= INT64_MAX:
         raise InvalidArgumentError(f"{name} must be between 1 and 2**63-1, not {value}")
     return value
 

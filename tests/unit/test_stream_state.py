@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 import agentrail
@@ -78,3 +79,23 @@ def test_reconnects_are_bounded_and_chained() -> None:
         state.on_disconnect(agentrail.APITimeoutError("stall"))
     assert isinstance(info.value.__cause__, agentrail.APITimeoutError)
     assert info.value.last_event_id == "7"
+
+
+@pytest.mark.parametrize("heartbeat", [0, 61, True, "15"])
+def test_a_bad_heartbeat_is_rejected_before_any_request(heartbeat: object) -> None:
+    """heartbeat_seconds outside 1-60 (0 included) raises InvalidArgumentError."""
+    from agentrail._flows import limits
+
+    with pytest.raises(agentrail.InvalidArgumentError):
+        limits(agentrail.StreamSettings(), httpx.Timeout(5.0), heartbeat)  # type: ignore[arg-type]
+
+
+def test_the_stall_deadline_is_the_read_timeout() -> None:
+    """A stream's read timeout is stall_factor x heartbeat; connect is the client's."""
+    from agentrail._flows import limits
+
+    got = limits(
+        agentrail.StreamSettings(stall_factor=3.0), httpx.Timeout(9.0, connect=2.0), 4
+    )
+    assert got.heartbeat == 4
+    assert got.timeout.read == 12.0 and got.timeout.connect == 2.0
