@@ -122,9 +122,10 @@ class _BaseClient:
         """This client's stream limits, with a per-stream heartbeat."""
         return limits(self.streams, self.timeout, heartbeat)
 
-    def _state(self) -> StreamState:
+    def _state(self, last_event_id: str = "") -> StreamState:
         s = self.streams
         return StreamState(
+            last_event_id=last_event_id,
             window=s.dedupe_window,
             backoff=s.backoff,
             max_reconnects=s.max_reconnects,
@@ -244,7 +245,7 @@ class Client(_BaseClient):
         return self._stream(spec, cursor)
 
     def _stream(self, spec: StreamSpec, start: str = "") -> EventStream[Any]:
-        state = self._state()
+        state = self._state(spec.start)
         stream: EventStream[Any] = EventStream(self, follow(spec, state), state, start)
         return stream._open()
 
@@ -352,7 +353,7 @@ class AsyncClient(_BaseClient):
         return self._stream(spec, cursor)
 
     def _stream(self, spec: StreamSpec, start: str = "") -> AsyncEventStream[Any]:
-        state = self._state()
+        state = self._state(spec.start)
         return AsyncEventStream(self, follow(spec, state), state, start)
 
     async def _page(

@@ -103,6 +103,8 @@ class StreamSpec:
     """The item type after which the stream is over (`RunTerminal`)."""
     resumes: bool = True
     """Whether the server replays after `Last-Event-ID` (not live sessions)."""
+    start: str = ""
+    """The id to resume after on the first connect: a `last_event_id` kept earlier."""
 
 
 def follow(spec: StreamSpec, state: StreamState) -> Flow:
@@ -224,16 +226,17 @@ def task_events(options: StreamOptions, limits: Limits) -> tuple[StreamSpec, str
     return StreamSpec(request, TASK_EVENTS, limits), cursor or ""
 
 
-def session_logs(session_id: str, limits: Limits) -> StreamSpec:
-    """A session's log stream, resumed with `Last-Event-ID`."""
+def session_logs(session_id: str, limits: Limits, after: str | None) -> StreamSpec:
+    """A session's log stream, resumed with `Last-Event-ID` (from `after` at first)."""
     check_id("session_id", session_id)
+    start = "" if after is None else check_cursor("last_event_id", after)
 
     def request(state: StreamState) -> dict[str, Any]:
         return stream_session_logs._get_kwargs(
             session_id, heartbeat_seconds=limits.heartbeat
         )
 
-    return StreamSpec(request, LOG_EVENTS, limits)
+    return StreamSpec(request, LOG_EVENTS, limits, start=start)
 
 
 def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
@@ -270,9 +273,16 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
     return StreamSpec(request, RUN_EVENTS, limits, None, expand, RunTerminal)
 
 
-def session_events(session_id: str, history: bool, limits: Limits) -> StreamSpec:
-    """A session, followed without loss: open the live stream, then list history."""
+def session_events(
+    session_id: str, history: bool, limits: Limits, after: str | None
+) -> StreamSpec:
+    """A session, followed without loss: open the live stream, then list history.
+
+    With `after` (an id kept from an earlier stream) the first listing starts after
+    it, and what it lists is yielded whatever `history` says.
+    """
     check_id("session_id", session_id)
+    start = "" if after is None else check_cursor("after_id", after)
 
     def request(state: StreamState) -> dict[str, Any]:
         return stream_session_events._get_kwargs(
@@ -298,9 +308,14 @@ def session_events(session_id: str, history: bool, limits: Limits) -> StreamSpec
                 state.last_event_id = event.id
                 out.append((event.id, event))
         # On the first connect without `history`, the listing only seeds the ids.
-        return out if history or not first else []
+        return out if history or start or not first else []
 
     # Live only: no Last-Event-ID; the history listing fills every gap instead.
     return StreamSpec(
-        request, SESSION_EVENTS, limits, after_connect=after_connect, resumes=False
+        request,
+        SESSION_EVENTS,
+        limits,
+        after_connect=after_connect,
+        resumes=False,
+        start=start,
     )

@@ -202,16 +202,21 @@ class SessionEvents:
         return self._client._page(make)
 
     def stream(
-        self, *, history: bool = True, heartbeat_seconds: int | None = None
+        self,
+        *,
+        history: bool = True,
+        after_id: str | None = None,
+        heartbeat_seconds: int | None = None,
     ) -> EventStream[SessionEvent]:
         """Follow the session: its history, then the live tail, every id once.
 
         The live stream is opened first, then the history listed (seed 000); after a
         drop it reconnects and lists what came after the last id seen. With
-        `history=False` the history only seeds the ids and is not yielded.
+        `history=False` the history only seeds the ids and is not yielded;
+        `after_id` (a `last_event_id` kept earlier) resumes after that event instead.
         """
         limits = self._client._limits(heartbeat_seconds)
-        spec = session_events(self._session_id, history, limits)
+        spec = session_events(self._session_id, history, limits, after_id)
         return self._client._stream(spec)
 
 
@@ -244,14 +249,19 @@ class AsyncSessionEvents:
         return await self._client._page(make)
 
     def stream(
-        self, *, history: bool = True, heartbeat_seconds: int | None = None
+        self,
+        *,
+        history: bool = True,
+        after_id: str | None = None,
+        heartbeat_seconds: int | None = None,
     ) -> AsyncEventStream[SessionEvent]:
         """Follow the session: its history, then the live tail, every id once.
 
-        `async for` it, or `await` it first to connect before the first event.
+        `async for` it, or `await` it first to connect before the first event;
+        `after_id` (a `last_event_id` kept earlier) resumes after that event.
         """
         limits = self._client._limits(heartbeat_seconds)
-        spec = session_events(self._session_id, history, limits)
+        spec = session_events(self._session_id, history, limits, after_id)
         return self._client._stream(spec)
 
 
@@ -263,10 +273,14 @@ class SessionLogs:
         self._session_id = session_id
 
     def stream(
-        self, *, heartbeat_seconds: int | None = None
+        self, *, last_event_id: str | None = None, heartbeat_seconds: int | None = None
     ) -> EventStream[SessionLogEvent]:
-        """Follow the log lines; unknown frame types are skipped, drops resumed."""
-        spec = session_logs(self._session_id, self._client._limits(heartbeat_seconds))
+        """Follow the log lines; unknown frame types are skipped, drops resumed.
+
+        `last_event_id` (kept from an earlier stream) resumes after that line.
+        """
+        limits = self._client._limits(heartbeat_seconds)
+        spec = session_logs(self._session_id, limits, last_event_id)
         return self._client._stream(spec)
 
 
@@ -278,8 +292,12 @@ class AsyncSessionLogs:
         self._session_id = session_id
 
     def stream(
-        self, *, heartbeat_seconds: int | None = None
+        self, *, last_event_id: str | None = None, heartbeat_seconds: int | None = None
     ) -> AsyncEventStream[SessionLogEvent]:
-        """Follow the log lines; unknown frame types are skipped, drops resumed."""
-        spec = session_logs(self._session_id, self._client._limits(heartbeat_seconds))
+        """Follow the log lines; unknown frame types are skipped, drops resumed.
+
+        `last_event_id` (kept from an earlier stream) resumes after that line.
+        """
+        limits = self._client._limits(heartbeat_seconds)
+        spec = session_logs(self._session_id, limits, last_event_id)
         return self._client._stream(spec)

@@ -364,6 +364,47 @@ def test_session_logs_keep_data_raw_and_skip_unknown_types(
     go(mode, mock, body)
 
 
+def test_a_new_session_stream_resumes_after_a_kept_id(mode: str, mock: Any) -> None:
+    """stream(after_id=...) yields exactly the events after that id, then live ones."""
+
+    async def body(client: Any) -> None:
+        session = await resolve(client.sessions.create())
+        events = client.sessions.events(session.id)
+        await resolve(events.send(say("one")))
+        first = await resolve(events.stream())
+        kept = (await items(first, 2))[-1].id
+        await close(first)
+        await resolve(events.send(say("two")))
+        for history in (True, False):
+            stream = await resolve(events.stream(after_id=kept, history=history))
+            ids = session_ids(mock, session.id)
+            got = await items(stream, len(ids) - 2)
+            await close(stream)
+            assert [e.id for e in got] == ids[2:]
+
+    go(mode, mock, body)
+
+
+def test_a_new_log_stream_resumes_after_a_kept_id(mode: str, mock: Any) -> None:
+    """logs.stream(last_event_id=id) resumes with Last-Event-ID: later lines only."""
+
+    async def body(client: Any) -> None:
+        session = await resolve(client.sessions.create())
+        lines = [mock.state.append_log(session.id, f"line {i}") for i in range(4)]
+        logs = client.sessions.logs(session.id)
+        stream = await resolve(logs.stream(last_event_id=lines[1]["id"]))
+        assert stream.last_event_id == lines[1]["id"]
+        got = await items(stream, 2)
+        await close(stream)
+        assert [e.id for e in got] == [line["id"] for line in lines[2:]]
+        with pytest.raises(agentrail.InvalidArgumentError):
+            await resolve(logs.stream(last_event_id="bad id\n"))
+
+    go(mode, mock, body)
+    (opened, *_) = stream_requests(mock, "stream_session_logs")
+    assert opened.headers["last-event-id"]
+
+
 # ------------------------------------------------------------------ bench runs
 
 
