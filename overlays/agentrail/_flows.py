@@ -160,13 +160,15 @@ def _accept(
     table, accept, expand = spec.table, state.accept, spec.expand
     for sse in events:
         event_id = sse.id
-        if event_id and not accept(event_id):
-            continue  # delivered before (at-least-once delivery, api.md)
+        # The type first: a frame without `id:` inherits the previous id (WHATWG
+        # 9.2.6), so an unknown one would otherwise be miscounted as a repeat.
         parse = table.get(sse.event)
         if parse is None:
             state.unknown += 1
             log.debug("skipping unknown event type %r (id %r)", sse.event, event_id)
             continue
+        if event_id and not accept(event_id):
+            continue  # delivered before (at-least-once delivery, api.md)
         if event_id:
             state.last_event_id = event_id
         try:

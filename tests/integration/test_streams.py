@@ -227,18 +227,20 @@ def test_malformed_and_unknown_frames_are_skipped_and_counted(
         assert stream.stats["malformed"] == 1
 
     go(mode, mock, body)
-    mock.reset()
-    mock.faults.add("unknown_event", operation="stream_task_events")
+    # First, and mid-stream where the id-less frame inherits the last id (WHATWG).
+    for at in (0, 2):
+        mock.reset()
+        mock.faults.add("unknown_event", operation="stream_task_events", at=at)
 
-    async def unknown(client: Any) -> None:
-        stream = await resolve(client.stream_events())
-        sent = mock.state.emit_task_events(5)
-        got = await items(stream, 5)
-        await close(stream)
-        assert [e.id for e in got] == task_ids(sent)
-        assert stream.stats["unknown"] == 1
+        async def unknown(client: Any) -> None:
+            stream = await resolve(client.stream_events())
+            sent = mock.state.emit_task_events(5)
+            got = await items(stream, 5)
+            await close(stream)
+            assert [e.id for e in got] == task_ids(sent)
+            assert stream.stats["unknown"] == 1 and stream.stats["duplicates"] == 0
 
-    go(mode, mock, unknown)
+        go(mode, mock, unknown)
 
 
 def test_invalid_utf8_never_crashes_the_stream(mode: str, mock: Any) -> None:
