@@ -6,10 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY     := $(BIN)/python
-LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock)
+LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock) examples
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock generate check-generated format lint test contract mock check clean
+.PHONY: help install lock demo generate check-generated format lint test contract mock check clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ install: $(STAMP) ## create .venv with every pinned dependency and agentrail in 
 lock: $(STAMP) ## re-resolve requirements/dev.lock from pyproject.toml (hashes, any platform)
 	$(BIN)/uv pip compile --group pyproject.toml:dev pyproject.toml --universal \
 	  --python-version 3.11 --generate-hashes --no-header --output-file requirements/dev.lock
+
+demo: $(STAMP) ## a tour of agentrail against the embedded mock (about ten seconds)
+	$(PY) examples/demo.py
 
 generate: $(STAMP) ## regenerate generated/agentrail_api from openapi.yaml
 	$(PY) generator/sync.py --update

@@ -1,0 +1,7 @@
+"""`python -m agentrail`: the same as the `agentrail` command."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

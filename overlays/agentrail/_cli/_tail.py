@@ -1,0 +1,146 @@
+"""`agentrail tail tasks|session` and `agentrail logs`: follow a stream, line by line.
+
+Events go to stdout, one per line: readable text, or NDJSON with `--json`. Everything
+else (what is being followed, where it stopped, how to resume) goes to stderr, so a
+pipe into jq sees only events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._events import SessionLogEvent, TaskLifecycleEvent
+from .._options import StreamOptions
+from .._stream import EventStream
+from ._common import client, note
+
+# Options that must not be repeated in a resume command: the old resume point, the stop,
+# and the key (a secret never printed; the environment or the user supplies it again).
+_DROPPED = {"--cursor", "--max-events", "--api-key"}
+
+
+def _task_json(e: TaskLifecycleEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "type": str(e.type),  # the value; an unknown type is kept as its string
+        "created_at": e.created_at.isoformat(),
+        "sequence": e.sequence,
+        "task_id": e.task_id,
+        "data": e.data,
+    }
+
+
+def _task_line(e: TaskLifecycleEvent) -> str:
+    d = _task_json(e)
+    data = json.dumps(e.data, separators=(",", ":"), sort_keys=True)
+    return f"{e.id}  {d['type']:<20} {e.task_id}  #{e.sequence}  {data}"
+
+
+def _log_json(e: SessionLogEvent) -> dict[str, Any]:
+    # `data` stays the raw string the server sent (seed 002); jq's `fromjson` parses it.
+    return {"id": e.id, "event": e.event, "data": e.data}
+
+
+def _log_line(e: SessionLogEvent) -> str:
+    try:
+        line = e.json()
+        return f"{e.id}  {line['timestamp']}  [{line['stream']}] {line['message']}"
+    except (ValueError, TypeError, KeyError):
+        return f"{e.id}  {e.event}  {e.data}"  # not the `log` shape: show it raw
+
+
+def _session_json(e: Any) -> dict[str, Any]:
+    result: dict[str, Any] = e.to_dict()
+    return result
+
+
+def _session_line(e: Any) -> str:
+    d = _session_json(e)
+    texts = [b.get("text", "") for b in d.get("content") or () if isinstance(b, dict)]
+    detail = " ".join(texts) or d.get("stop_reason") or d.get("name") or ""
+    return f"{e.id}  {e.type_:<24} {detail}".rstrip()
+
+
+# Event class -> (readable line, JSON object). Session events are the generated models,
+# one class per type, so they take the fallback pair.
+_RENDER: Mapping[type, tuple[Callable[[Any], str], Callable[[Any], dict[str, Any]]]] = {
+    TaskLifecycleEvent: (_task_line, _task_json),
+    SessionLogEvent: (_log_line, _log_json),
+}
+_SESSION = (_session_line, _session_json)
+
+
+def render(event: Any, as_json: bool) -> str:
+    """One output line for `event`."""
+    line, obj = _RENDER.get(type(event), _SESSION)
+    if as_json:
+        return json.dumps(obj(event), separators=(",", ":"), ensure_ascii=False)
+    return line(event)
+
+
+def resume_command(argv: list[str], cursor: str) -> str:
+    """The command line that continues after `cursor`: `argv` without its old stop."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in _DROPPED:
+            skip = "=" not in arg
+            continue
+        kept.append(arg)
+    return shlex.join(["agentrail", *kept, "--cursor", cursor])
+
+
+def follow(args: argparse.Namespace, what: str, stream: EventStream[Any]) -> int:
+    """Print events until the stream ends, `--max-events`, or Ctrl-C."""
+    count = 0
+    interrupted = False
+    try:
+        with stream:
+            note(f"following {what} (Ctrl-C to stop)")
+            for event in stream:
+                print(render(event, args.json), flush=True)
+                count += 1
+                if args.max_events is not None and count >= args.max_events:
+                    break
+    except KeyboardInterrupt:
+        interrupted = True
+    last = stream.last_event_id
+    stats = stream.stats
+    counts = ", ".join(f"{k} {v}" for k, v in stats.items() if v)
+    note(f"stopped after {count} events" + (f" ({counts})" if counts else ""))
+    if last:
+        note(f"last event id: {last}")
+        note(f"resume with: {resume_command(args.argv, last)}")
+    return 130 if interrupted else 0
+
+
+def tasks(args: argparse.Namespace) -> int:
+    """`agentrail tail tasks`."""
+    options = StreamOptions(
+        event_types=args.event_type, task_id=args.task_id, cursor=args.cursor
+    )
+    with client(args) as api:
+        return follow(args, "task events", api.stream_events(options))
+
+
+def session(args: argparse.Namespace) -> int:
+    """`agentrail tail session SESSION_ID`."""
+    with client(args) as api:
+        events = api.sessions.events(args.session_id)
+        stream = events.stream(history=not args.no_history, after_id=args.cursor)
+        return follow(args, f"session {args.session_id}", stream)
+
+
+def logs(args: argparse.Namespace) -> int:
+    """`agentrail logs SESSION_ID`."""
+    with client(args) as api:
+        stream = api.sessions.logs(args.session_id).stream(last_event_id=args.cursor)
+        return follow(args, f"the logs of {args.session_id}", stream)
