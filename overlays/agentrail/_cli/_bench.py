@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import subprocess
+import os
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -185,15 +185,12 @@ def compare(args: argparse.Namespace) -> int:
 
 
 def mock(args: argparse.Namespace) -> int:
-    """`agentrail mock`: the mock server (the `mock` extra) until Ctrl-C."""
-    # A child process, not an import: the SDK never imports the mock (style.md).
+    """`agentrail mock`: become the mock server (the `mock` extra) until Ctrl-C."""
+    # Exec, not import: the SDK never imports the mock (style.md), and replacing this
+    # process hands Ctrl-C and the exit status straight to the server.
     if importlib.util.find_spec("agentrail_mock") is None:
         raise CommandError('the mock is not installed: pip install "agentrail[mock]"')
     command = [sys.executable, "-m", "agentrail_mock"]
     command += ["--host", args.host, "--port", str(args.port)]
-    child = subprocess.Popen(command)
-    try:
-        return child.wait()
-    except KeyboardInterrupt:
-        child.wait()  # it got the same SIGINT and shuts down
-        return 0
+    sys.stdout.flush()
+    os.execv(sys.executable, command)
