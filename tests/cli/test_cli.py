@@ -206,7 +206,7 @@ def test_without_the_cli_extra_bench_says_how_to_install(mock: Any) -> None:
 
 
 def test_agentrail_mock_serves_until_ctrl_c(mock: Any) -> None:
-    """`agentrail mock --port P` (the console script) serves the API; SIGINT stops it."""
+    """`agentrail mock --port P` (the console script) serves the API until SIGINT."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
