@@ -229,3 +229,16 @@ def test_agentrail_mock_serves_until_ctrl_c(mock: Any) -> None:
         child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=30)
     assert child.returncode == 0 and "Traceback" not in err
+
+
+def test_the_resume_command_never_repeats_the_key_or_the_old_stop() -> None:
+    """`--api-key`, `--cursor` and `--max-events` are dropped, in both spellings."""
+    from agentrail._cli._tail import resume_command
+
+    argv = ["--api-key", "sk-secret", "tail", "tasks", "--cursor=000000000001"]
+    argv += ["--max-events", "3", "--api-key=sk-other", "--event-type", "task.shipped"]
+    command = resume_command(argv, "000000000009")
+    assert "sk-" not in command
+    assert command == (
+        "agentrail tail tasks --event-type task.shipped --cursor 000000000009"
+    )
