@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from agentrail_api.types import Unset
+
 from .._events import RunLagged, RunResult, RunTerminal
 from ._common import CommandError, client, note
 
@@ -38,7 +40,7 @@ def _rich() -> Any:
 
 def _value(v: Any) -> str:
     """An enum member, a number or None as table text."""
-    if v is None or type(v).__name__ == "Unset":
+    if v is None or isinstance(v, Unset):
         return "-"
     if isinstance(v, float):
         return f"{v:.2f}"
