@@ -10,6 +10,8 @@ server's own log: lost 0, repeated 0.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -122,7 +124,7 @@ def resume_tasks(client: agentrail.Client, mock: Any, env: dict[str, str]) -> No
     server = [e["id"] for e in mock.state.task_events.items if e["type"] in WATCHED]
     command += ["--max-events", str(len(server) - len(received))]
     say(f"     $ {' '.join(command)}")
-    out = cli(command[1:], env, capture=True)
+    out = cli(command[1:], env)
     received += [line.split()[0] for line in out.splitlines() if line[:1].isdigit()]
     check(received, server)
 
@@ -159,30 +161,56 @@ def watch_benches(client: agentrail.Client, mock: Any, env: dict[str, str]) -> N
     b = client.benches.trigger_run("demo", "eval.py", channel="canary")
     mock.faults.add("lag", operation="stream_bench_run_events", n=3)
     say(f"     $ agentrail bench watch {a.id}")
-    cli(["bench", "watch", str(a.id)], env)
+    shown = cli(["bench", "watch", str(a.id)], env)
+    watched = re.findall(rf"run {a.id} completed: (\d+)/12 cases", shown)
+    results = client.bench_runs.list_results(a.id)
+    say(
+        f"     the watch counted {watched[0]} results, /results holds {len(results)}"
+        ", each shown once"
+    )
+    if watched != [str(len(results))] or "lagged" not in shown:
+        raise SystemExit("demo failed: the watched run lost or repeated results")
     while (run := client.bench_runs.get(b.id)) and run.status.value != "completed":
         time.sleep(0.05)  # run B ran alongside A; wait for its last case
-    results = client.bench_runs.list_results(a.id)
-    say(f"     /results of run {a.id} holds {len(results)} results, each shown once")
     say(f"     $ agentrail bench compare {a.id} {b.id}")
     cli(["bench", "compare", str(a.id), str(b.id)], env)
 
 
-def cli(args: list[str], env: dict[str, str], capture: bool = False) -> str:
-    """Run the `agentrail` command as a user would, in its own process."""
-    done = subprocess.run(
+INDENT = b"     "
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def cli(args: list[str], env: dict[str, str]) -> str:
+    """Run the `agentrail` command as a user would, in its own process.
+
+    Its output is shown indented as it comes (a live progress bar stays live when this
+    demo runs on a terminal) and returned as plain text for the closing counts.
+    """
+    width = shutil.get_terminal_size((105, 24)).columns  # (fallback: not a terminal)
+    env = {**env, "COLUMNS": str(max(60, width - len(INDENT)))}
+    if sys.stdout.isatty():  # the child writes to a pipe, but a person is watching
+        env |= {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
+    child = subprocess.Popen(
         [sys.executable, "-m", "agentrail", *args],
         env=env,
-        stdout=subprocess.PIPE if capture else None,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # one pipe keeps events and status lines in order
-        text=True,
-        timeout=60,
     )
-    for line in (done.stdout or "").splitlines():
-        say(f"     {line}")
-    if done.returncode != 0:
-        raise SystemExit(f"demo failed: agentrail {args[0]} exited {done.returncode}")
-    return done.stdout or ""
+    assert child.stdout is not None
+    shown, fresh_line = bytearray(), True
+    with child.stdout:
+        while chunk := os.read(child.stdout.fileno(), 65536):
+            shown += chunk
+            if fresh_line:
+                chunk = INDENT + chunk
+            fresh_line = chunk.endswith(b"\n")
+            body = chunk[:-1] if fresh_line else chunk
+            body = body.replace(b"\n", b"\n" + INDENT).replace(b"\r", b"\r" + INDENT)
+            sys.stdout.buffer.write(body + (b"\n" if fresh_line else b""))
+            sys.stdout.flush()
+    if child.wait(timeout=60) != 0:
+        raise SystemExit(f"demo failed: agentrail {args[0]} exited {child.returncode}")
+    return ANSI.sub("", shown.decode())
 
 
 def main() -> None:
