@@ -4,9 +4,9 @@ Each shape is one byte stream cut into identical reads and fed, in one process a
 turns, to:
 
 * `agentrail` - `agentrail.SSEDecoder.feed()` per read, then `end()`;
-* `httpx-sse` - what `iter_sse` does per read: an incremental UTF-8 decoder (as httpx's
-  `iter_text`), `SSELineDecoder`, `line.rstrip("\\n")`, `SSEDecoder.decode(line)`, inline
-  (no generator in between, which favours httpx-sse slightly);
+* `httpx-sse` - what `iter_sse` does per read: an incremental UTF-8 decoder (as
+  httpx's `iter_text`), `SSELineDecoder`, `line.rstrip("\\n")`, `SSEDecoder.decode()`,
+  inline (no generator in between, which favours httpx-sse slightly);
 * `naive` - split on blank lines and partition each line: not conformant (no CR, no
   BOM, no split CRLF), the pure-Python ceiling of sse.md sec. 3.
 
@@ -18,9 +18,8 @@ counted).
 from __future__ import annotations
 
 import codecs
-import gc
+import functools
 import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,7 @@ from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
 from httpx_sse._decoders import SSELineDecoder
 
 from agentrail import ServerSentEvent, SSEDecoder
-from bench.harness import Section, Settings, Stat, Target, paired_ratios
+from bench.harness import Section, Settings, Stat, Target, cpu_rounds, paired_ratios
 
 Decoder = Callable[[Sequence[bytes]], int]
 
@@ -215,16 +214,14 @@ DECODERS: dict[str, Decoder] = {
 
 
 def measure(shape: Shape, repeats: int) -> dict[str, list[float]]:
-    """Time every decoder on `shape`, in turns, `repeats` times; seconds per run."""
-    times: dict[str, list[float]] = {name: [] for name in DECODERS}
-    for _ in range(repeats):
-        for name, run_decoder in DECODERS.items():
-            gc.collect()
-            start = time.perf_counter()
-            count = run_decoder(shape.reads)
-            times[name].append(time.perf_counter() - start)
-            if name != "naive":  # the naive split is not conformant (CRLF)
-                assert count == shape.events, (name, shape.name, count, shape.events)
+    """CPU seconds of every decoder on `shape`, in turns, `repeats` rounds."""
+    contenders = {
+        name: functools.partial(decode, shape.reads)
+        for name, decode in DECODERS.items()
+    }
+    times, counts = cpu_rounds(contenders, repeats)
+    for name in ("agentrail", "httpx-sse"):  # the naive split misses split CRLFs
+        assert counts[name] == shape.events, (name, shape.name, counts[name])
     return times
 
 
@@ -232,7 +229,7 @@ def run(settings: Settings) -> Section:
     """Measure every shape; MB/s per decoder, events/s and ratios to httpx-sse."""
     section = Section(
         "decoder",
-        "1. Decoder throughput (MB/s, median of rounds; x = times httpx-sse's speed)",
+        "1. Decoder throughput (MB per CPU second, median of rounds; httpx-sse = 1 x)",
         [
             "shape",
             "read",
@@ -282,6 +279,8 @@ def run(settings: Settings) -> Section:
             }
         )
         section.targets.append(
-            Target(f"decoder, {shape.name}, {read} reads", ratio.median, shape.target, True)
+            Target(
+                f"decoder, {shape.name}, {read} reads", ratio.median, shape.target, True
+            )
         )
     return section

@@ -1,13 +1,14 @@
 """What every section shares: settings, summaries, targets, tables and the mock process.
 
-Each section module has `run(settings) -> Section`. A section measures its cases in turns
-(every contender once per round, `repeats` rounds) so that the load of a shared machine
-falls on all of them alike; ratios are taken per round and summarised as the median and
-the min-max over rounds.
+Each section module has `run(settings) -> Section`. A section measures its cases in
+turns (every contender once per round, `repeats` rounds) so that the load of a shared
+machine falls on all of them alike; ratios are taken per round and summarised as the
+median and the min-max over rounds.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import socket
@@ -15,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,8 @@ class Stat:
 
     def show(self, digits: int = 2) -> str:
         """`median (low-high)`."""
-        return f"{self.median:,.{digits}f} ({self.low:,.{digits}f}-{self.high:,.{digits}f})"
+        low, high = f"{self.low:,.{digits}f}", f"{self.high:,.{digits}f}"
+        return f"{self.median:,.{digits}f} ({low}-{high})"
 
     def raw(self) -> dict[str, float]:
         """For results.json."""
@@ -110,7 +112,9 @@ class Section:
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain-text table: first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(r[i])) for r in [columns, *rows]) for i in range(len(columns))]
+    widths = [
+        max(len(str(r[i])) for r in [columns, *rows]) for i in range(len(columns))
+    ]
 
     def line(cells: Sequence[str]) -> str:
         out = [str(cells[0]).ljust(widths[0])]
@@ -121,17 +125,21 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(columns), rule, *(line(r) for r in rows)])
 
 
-def timed_rounds(
-    cases: dict[str, Any], repeats: int, *args: Any
-) -> dict[str, list[float]]:
-    """Call every case in turn, `repeats` rounds; wall seconds of each call."""
-    times: dict[str, list[float]] = {name: [] for name in cases}
+def cpu_rounds(
+    contenders: dict[str, Callable[[], object]], repeats: int
+) -> tuple[dict[str, list[float]], dict[str, object]]:
+    """Call every contender in turn, `repeats` rounds; CPU seconds of each call, and
+    what each returned last. CPU time, not wall time: on a shared machine a process
+    waiting for a core is not slower code (the work is single-threaded)."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    results: dict[str, object] = {}
     for _ in range(repeats):
-        for name, case in cases.items():
-            start = time.perf_counter()
-            case(*args)
-            times[name].append(time.perf_counter() - start)
-    return times
+        for name, contender in contenders.items():
+            gc.collect()
+            start = time.process_time()
+            results[name] = contender()
+            times[name].append(time.process_time() - start)
+    return times, results
 
 
 def paired_ratios(base: Sequence[float], other: Sequence[float]) -> Stat:
