@@ -6,9 +6,10 @@ same `n` events after a cursor to:
 
 * `agentrail` - `client.stream_events(StreamOptions(cursor=...))`: resume, dedupe and
   typing on, `TaskLifecycleEvent` objects out;
-* `httpx-sse` - `httpx_sse.connect_sse(...).iter_sse()`, the `ServerSentEvent`s only;
-* `httpx-sse + from_dict` - the same plus `json.loads` and the generated model's
-  `from_dict`: typed, but without resume or dedupe.
+* `httpx-sse` - `httpx_sse.connect_sse(...).iter_sse()`, the `ServerSentEvent`s only
+  (issue 6's target compares with this);
+* the same plus `json.loads(data)`: the least a consumer does to use an event;
+* the same plus the generated model's `from_dict`: typed, without resume or dedupe.
 
 Then the time from a dropped connection to the next delivered event: the mock's
 `drop_after` fault cuts the stream every `every` events, its `retry:` is 10 ms, and the
@@ -46,9 +47,10 @@ def consume_agentrail(client: Any, cursor: str, n: int) -> int:
     return count
 
 
-def consume_httpx_sse(typed: bool) -> Callable[[Any, str, int], int]:
-    """A consumer of `n` events with httpx + httpx-sse, typed or not."""
-    from_dict = TaskLifecycleEvent.from_dict
+def consume_httpx_sse(
+    parse: Callable[[str], object] | None,
+) -> Callable[[Any, str, int], int]:
+    """A consumer of `n` events with httpx + httpx-sse, each event's data `parse`d."""
 
     def consume(http: Any, cursor: str, n: int) -> int:
         count = 0
@@ -57,8 +59,8 @@ def consume_httpx_sse(typed: bool) -> Callable[[Any, str, int], int]:
             for sse in source.iter_sse():
                 if not sse.data:
                     continue  # httpx-sse's phantom events after heartbeats
-                if typed:
-                    from_dict(json.loads(sse.data))
+                if parse is not None:
+                    parse(sse.data)
                 count += 1
                 if count == n:
                     break
@@ -67,10 +69,15 @@ def consume_httpx_sse(typed: bool) -> Callable[[Any, str, int], int]:
     return consume
 
 
+def _typed(data: str) -> object:
+    return TaskLifecycleEvent.from_dict(json.loads(data))
+
+
 CONSUMERS: dict[str, Callable[[Any, str, int], int]] = {
     "agentrail": consume_agentrail,
-    "httpx-sse": consume_httpx_sse(typed=False),
-    "httpx-sse + from_dict": consume_httpx_sse(typed=True),
+    "httpx-sse": consume_httpx_sse(None),
+    "httpx-sse + json.loads": consume_httpx_sse(json.loads),
+    "httpx-sse + json.loads + from_dict": consume_httpx_sse(_typed),
 }
 
 
@@ -133,7 +140,7 @@ def run(settings: Settings) -> Section:
     section = Section(
         "e2e",
         "3. End to end over loopback (the mock in its own process; CPU = this client)",
-        ["client", "events/s", "CPU us/event", "CPU x httpx-sse (range)"],
+        ["client", "events/s", "CPU us/event", "CPU x httpx-sse (range)", "x + json"],
     )
     n = settings.size(20_000, 300)
     drops, every = settings.size(20, 2), settings.size(50, 5)
@@ -142,14 +149,26 @@ def run(settings: Settings) -> Section:
         admin.post("/__mock/task-events", json={"count": total}).raise_for_status()
         page = admin.get("/v1/task-events", params={"limit": 1}).json()
         first = page["data"][0]["id"]
-        figures = throughput(str(admin.base_url), first, n, settings.repeats)
+        # Rounds are short (~0.2 s) and loopback is noisy: twice the usual number.
+        rounds = 2 * settings.repeats
+        figures = throughput(str(admin.base_url), first, n, rounds)
         gaps, others = reconnect_gaps(admin, f"{int(first) + n:012d}", drops, every)
     base_cpu = figures["httpx-sse"]["cpu"]
+    json_cpu = figures["httpx-sse + json.loads"]["cpu"]
     for name, fig in figures.items():
         rate = Stat.of([n / t for t in fig["wall"]])
         cpu = Stat.of([t / n * 1e6 for t in fig["cpu"]])
         ratio = Stat.of([t / b for t, b in zip(fig["cpu"], base_cpu, strict=True)])
-        section.rows.append([name, f"{rate.median:,.0f}", cpu.show(1), ratio.show()])
+        to_json = Stat.of([t / b for t, b in zip(fig["cpu"], json_cpu, strict=True)])
+        section.rows.append(
+            [
+                name,
+                f"{rate.median:,.0f}",
+                cpu.show(1),
+                ratio.show(),
+                f"{to_json.median:.2f}",
+            ]
+        )
         section.raw.append(
             {
                 "client": name,
@@ -159,6 +178,7 @@ def run(settings: Settings) -> Section:
                 "events/s": rate.raw(),
                 "cpu us/event": cpu.raw(),
                 "cpu ratio to httpx-sse": ratio.raw(),
+                "cpu ratio to httpx-sse + json.loads": to_json.raw(),
             }
         )
         if name == "agentrail":
