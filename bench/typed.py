@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from agentrail import SSEDecoder
-from agentrail._events import RUN_EVENTS, TASK_EVENTS
+from agentrail._events import TASK_EVENTS
+from agentrail._model_events import RUN_EVENTS
 from agentrail_api.models.bench_result import BenchResult
 from agentrail_api.models.task_lifecycle_event import TaskLifecycleEvent
 from bench.decoder import run_httpx_sse, split

@@ -138,7 +138,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         await real_async_sleep(0)
 
     monkeypatch.setattr("agentrail._client.time.sleep", fake_sleep)
-    monkeypatch.setattr("agentrail._client.asyncio.sleep", fake_async_sleep)
+    monkeypatch.setattr(asyncio, "sleep", fake_async_sleep)  # imported when used
     return waits
 
 

@@ -10,7 +10,8 @@ import attrs
 import pytest
 
 from agentrail import EventDecodeError, RunResult, ServerSentEvent, TaskEventType
-from agentrail._events import RUN_EVENTS, TASK_EVENTS, _loads
+from agentrail._events import TASK_EVENTS, _loads
+from agentrail._model_events import RUN_EVENTS
 from agentrail_api.models.bench_result import BenchResult
 
 TASK_EVENT = {
