@@ -83,7 +83,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "rows": section.raw,
             "notes": section.notes,
         }
-    print(targets_table(done))
+    if any(s.targets for s in done):
+        print(targets_table(done))
+    if settings.tiny:
+        print("(tiny mode: toy sizes, one round; the figures mean nothing)")
     results["targets"] = [t.raw() for s in done for t in s.targets]
     results["seconds"] = time.perf_counter() - started
     results["machine"]["loadavg_after"] = machine()["loadavg"]
