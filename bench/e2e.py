@@ -9,7 +9,9 @@ same `n` events after a cursor to:
 * `httpx-sse` - `httpx_sse.connect_sse(...).iter_sse()`, the `ServerSentEvent`s only
   (issue 6's target compares with this);
 * the same plus `json.loads(data)`: the least a consumer does to use an event;
-* the same plus the generated model's `from_dict`: typed, without resume or dedupe.
+* the same plus the generated model's `from_dict`: typed, without resume or dedupe;
+* in parentheses, diagnostics: agentrail with its typed parser replaced by `json.loads`
+  alone, or by nothing (the `ServerSentEvent` handed over): what bounds the first row.
 
 Then the time from a dropped connection to the next delivered event: the mock's
 `drop_after` fault cuts the stream every `every` events, its `retry:` is 10 ms, and the
@@ -28,7 +30,8 @@ import httpx
 import httpx_sse
 
 import agentrail
-from agentrail import StreamOptions
+from agentrail import StreamOptions, _flows
+from agentrail._events import _loads
 from agentrail_api.models.task_lifecycle_event import TaskLifecycleEvent
 from bench.harness import ADMIN_KEY, Section, Settings, Stat, Target, mock_process
 
@@ -45,6 +48,21 @@ def consume_agentrail(client: Any, cursor: str, n: int) -> int:
             if count == n:
                 break
     return count
+
+
+def diagnostic(parse: Callable[[Any], object]) -> Callable[[Any, str, int], int]:
+    """`consume_agentrail` with another parser per frame in place of the typed one:
+    the same resume, dedupe and driver, to show what parsing and typing cost."""
+
+    def consume(client: Any, cursor: str, n: int) -> int:
+        typed = _flows.TASK_EVENTS
+        _flows.TASK_EVENTS = dict.fromkeys(typed, parse)  # the spec keeps its table
+        try:
+            return consume_agentrail(client, cursor, n)
+        finally:
+            _flows.TASK_EVENTS = typed
+
+    return consume
 
 
 def consume_httpx_sse(
@@ -78,6 +96,8 @@ CONSUMERS: dict[str, Callable[[Any, str, int], int]] = {
     "httpx-sse": consume_httpx_sse(None),
     "httpx-sse + json.loads": consume_httpx_sse(json.loads),
     "httpx-sse + json.loads + from_dict": consume_httpx_sse(_typed),
+    "(agentrail, JSON not typed)": diagnostic(lambda sse: _loads(sse.data)),
+    "(agentrail, data not parsed)": diagnostic(lambda sse: sse),
 }
 
 
@@ -96,7 +116,7 @@ def throughput(
         agentrail.Client(api_key=ADMIN_KEY, base_url=base) as client,
         httpx.Client(base_url=base, headers=headers) as http,
     ):
-        clients = {name: client if name == "agentrail" else http for name in CONSUMERS}
+        clients = {n: http if n.startswith("httpx") else client for n in CONSUMERS}
         for name, consume in CONSUMERS.items():  # imports, first connections
             consume(clients[name], cursor, min(n, 100))
         for _ in range(repeats):
