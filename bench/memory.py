@@ -114,7 +114,7 @@ def slope(points: Sequence[tuple[int, float]]) -> float:
 
 def run(settings: Settings) -> Section:
     """Run the consumer in a fresh process; report RSS and its growth."""
-    events = settings.size(1_000_000, 20_000)
+    events = settings.size(1_000_000, 5_000)
     every = events // 10
     out = subprocess.run(
         [sys.executable, "-m", "bench.memory", str(events), str(every)],

@@ -80,7 +80,7 @@ def run(settings: Settings) -> Section:
     with tempfile.TemporaryDirectory() as cache:
         env = child_env(PYTHONPYCACHEPREFIX=cache)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        for module in MODULES:  # fill the bytecode cache
+        for module in MODULES if not settings.tiny else ():  # fill the cache
             first_client_ms(module, env)
         imports: dict[str, list[float]] = {m: [] for m in MODULES}
         clients: dict[str, list[float]] = {m: [] for m in MODULES}
