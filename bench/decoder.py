@@ -28,7 +28,7 @@ from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
 from httpx_sse._decoders import SSELineDecoder
 
 from agentrail import ServerSentEvent, SSEDecoder
-from bench.harness import Section, Settings, Stat, Target, cpu_rounds, paired_ratios
+from bench.harness import Section, Settings, Stat, Target, ratios, rounds
 
 Decoder = Callable[[Sequence[bytes]], int]
 
@@ -219,10 +219,10 @@ def measure(shape: Shape, repeats: int) -> dict[str, list[float]]:
         name: functools.partial(decode, shape.reads)
         for name, decode in DECODERS.items()
     }
-    times, counts = cpu_rounds(contenders, repeats)
+    measured = rounds(contenders, repeats)
     for name in ("agentrail", "httpx-sse"):  # the naive split misses split CRLFs
-        assert counts[name] == shape.events, (name, shape.name, counts[name])
-    return times
+        assert set(measured.results[name]) == {shape.events}, (name, shape.name)
+    return measured.cpu
 
 
 def run(settings: Settings) -> Section:
@@ -248,8 +248,8 @@ def run(settings: Settings) -> Section:
             name: Stat.of([shape.nbytes / t / 1e6 for t in runs])
             for name, runs in times.items()
         }
-        ratio = paired_ratios(times["httpx-sse"], times["agentrail"])
-        naive = paired_ratios(times["httpx-sse"], times["naive"])
+        ratio = ratios(times["httpx-sse"], times["agentrail"])
+        naive = ratios(times["httpx-sse"], times["naive"])
         events = Stat.of([shape.events / t for t in times["agentrail"]])
         read = f"{shape.read_size:,} B"
         section.rows.append(

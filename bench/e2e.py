@@ -20,6 +20,7 @@ gap between the last event before a cut and the first after it is what a consume
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import time
@@ -33,7 +34,17 @@ import agentrail
 from agentrail import StreamOptions, _flows
 from agentrail._events import _loads
 from agentrail_api.models.task_lifecycle_event import TaskLifecycleEvent
-from bench.harness import ADMIN_KEY, Section, Settings, Stat, Target, mock_process
+from bench.harness import (
+    ADMIN_KEY,
+    Rounds,
+    Section,
+    Settings,
+    Stat,
+    Target,
+    mock_process,
+    ratios,
+    rounds,
+)
 
 RETRY_MS = 10
 STREAM = "/v1/task-events/stream"
@@ -55,12 +66,13 @@ def diagnostic(parse: Callable[[Any], object]) -> Callable[[Any, str, int], int]
     the same resume, dedupe and driver, to show what parsing and typing cost."""
 
     def consume(client: Any, cursor: str, n: int) -> int:
-        typed = _flows.TASK_EVENTS
-        _flows.TASK_EVENTS = dict.fromkeys(typed, parse)  # the spec keeps its table
+        names = vars(_flows)  # the table task_events() puts in each stream's spec
+        typed = names["TASK_EVENTS"]
+        names["TASK_EVENTS"] = dict.fromkeys(typed, parse)
         try:
             return consume_agentrail(client, cursor, n)
         finally:
-            _flows.TASK_EVENTS = typed
+            names["TASK_EVENTS"] = typed
 
     return consume
 
@@ -101,32 +113,30 @@ CONSUMERS: dict[str, Callable[[Any, str, int], int]] = {
 }
 
 
-def throughput(
-    base: str, cursor: str, n: int, repeats: int
-) -> dict[str, dict[str, list[float]]]:
-    """Wall and CPU seconds of each consumer per round (after one warm-up round).
+def throughput(base: str, cursor: str, n: int, repeats: int) -> Rounds:
+    """Each consumer's rounds of `n` events (after one warm-up round).
 
     Each consumer keeps one client for all rounds, as an application would: making a
     client loads the CA bundle (tens of ms), which is no cost of streaming."""
-    figures: dict[str, dict[str, list[float]]] = {
-        name: {"wall": [], "cpu": []} for name in CONSUMERS
-    }
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
     with (
         agentrail.Client(api_key=ADMIN_KEY, base_url=base) as client,
         httpx.Client(base_url=base, headers=headers) as http,
     ):
-        clients = {n: http if n.startswith("httpx") else client for n in CONSUMERS}
-        for name, consume in CONSUMERS.items():  # imports, first connections
-            consume(clients[name], cursor, min(n, 100))
-        for _ in range(repeats):
-            for name, consume in CONSUMERS.items():
-                wall, cpu = time.perf_counter(), time.process_time()
-                count = consume(clients[name], cursor, n)
-                figures[name]["cpu"].append(time.process_time() - cpu)
-                figures[name]["wall"].append(time.perf_counter() - wall)
-                assert count == n, (name, count)
-    return figures
+        calls = {
+            name: functools.partial(
+                consume, http if name.startswith("httpx") else client, cursor
+            )
+            for name, consume in CONSUMERS.items()
+        }
+        for call in calls.values():  # imports, first connections
+            call(min(n, 100))
+        measured = rounds(
+            {k: functools.partial(c, n) for k, c in calls.items()}, repeats
+        )
+    for name, counts in measured.results.items():
+        assert set(counts) == {n}, (name, counts)
+    return measured
 
 
 def reconnect_gaps(
@@ -173,13 +183,11 @@ def run(settings: Settings) -> Section:
         rounds = 2 * settings.repeats
         figures = throughput(str(admin.base_url), first, n, rounds)
         gaps, others = reconnect_gaps(admin, f"{int(first) + n:012d}", drops, every)
-    base_cpu = figures["httpx-sse"]["cpu"]
-    json_cpu = figures["httpx-sse + json.loads"]["cpu"]
-    for name, fig in figures.items():
-        rate = Stat.of([n / t for t in fig["wall"]])
-        cpu = Stat.of([t / n * 1e6 for t in fig["cpu"]])
-        ratio = Stat.of([t / b for t, b in zip(fig["cpu"], base_cpu, strict=True)])
-        to_json = Stat.of([t / b for t, b in zip(fig["cpu"], json_cpu, strict=True)])
+    for name in CONSUMERS:
+        rate = Stat.of([n / t for t in figures.wall[name]])
+        cpu = Stat.of([t / n * 1e6 for t in figures.cpu[name]])
+        ratio = ratios(figures.cpu[name], figures.cpu["httpx-sse"])
+        to_json = ratios(figures.cpu[name], figures.cpu["httpx-sse + json.loads"])
         section.rows.append(
             [
                 name,
@@ -193,8 +201,8 @@ def run(settings: Settings) -> Section:
             {
                 "client": name,
                 "events": n,
-                "wall seconds": fig["wall"],
-                "cpu seconds": fig["cpu"],
+                "wall seconds": figures.wall[name],
+                "cpu seconds": figures.cpu[name],
                 "events/s": rate.raw(),
                 "cpu us/event": cpu.raw(),
                 "cpu ratio to httpx-sse": ratio.raw(),

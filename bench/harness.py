@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,26 +125,40 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(columns), rule, *(line(r) for r in rows)])
 
 
-def cpu_rounds(
-    contenders: dict[str, Callable[[], object]], repeats: int
-) -> tuple[dict[str, list[float]], dict[str, object]]:
-    """Call every contender in turn, `repeats` rounds; CPU seconds of each call, and
-    what each returned last. CPU time, not wall time: on a shared machine a process
-    waiting for a core is not slower code (the work is single-threaded)."""
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    results: dict[str, object] = {}
+@dataclass
+class Rounds:
+    """What `rounds` measured: per contender, per round."""
+
+    cpu: dict[str, list[float]]
+    """CPU seconds of this process (all its threads): the code's own cost, which a
+    process waiting for a core on a shared machine does not inflate."""
+    wall: dict[str, list[float]]
+    """Wall seconds: what a user waits, load included."""
+    results: dict[str, list[object]]
+    """What each call returned, for the caller to check."""
+
+
+def rounds(contenders: Mapping[str, Callable[[], object]], repeats: int) -> Rounds:
+    """Call every contender in turn, `repeats` rounds (a collection before each)."""
+    out = Rounds(
+        {name: [] for name in contenders},
+        {name: [] for name in contenders},
+        {name: [] for name in contenders},
+    )
     for _ in range(repeats):
         for name, contender in contenders.items():
             gc.collect()
-            start = time.process_time()
-            results[name] = contender()
-            times[name].append(time.process_time() - start)
-    return times, results
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = contender()
+            out.cpu[name].append(time.process_time() - cpu)
+            out.wall[name].append(time.perf_counter() - wall)
+            out.results[name].append(result)
+    return out
 
 
-def paired_ratios(base: Sequence[float], other: Sequence[float]) -> Stat:
-    """`base / other` per round (how many times faster `other` is), summarised."""
-    return Stat.of([b / o for b, o in zip(base, other, strict=True)])
+def ratios(numerators: Sequence[float], denominators: Sequence[float]) -> Stat:
+    """`numerator / denominator` per round, summarised."""
+    return Stat.of([a / b for a, b in zip(numerators, denominators, strict=True)])
 
 
 def free_port() -> int:

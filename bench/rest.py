@@ -13,7 +13,6 @@ Client CPU per call (`time.process_time()`, this process) and wall time per call
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,15 @@ import httpx
 
 import agentrail
 from agentrail_api.api.benches import get_bench_run
-from bench.harness import ADMIN_KEY, Section, Settings, Stat, mock_process
+from bench.harness import (
+    ADMIN_KEY,
+    Section,
+    Settings,
+    Stat,
+    mock_process,
+    ratios,
+    rounds,
+)
 
 
 def contenders(client: Any, http: httpx.Client, run_id: int) -> dict[str, Any]:
@@ -35,21 +42,15 @@ def contenders(client: Any, http: httpx.Client, run_id: int) -> dict[str, Any]:
     }
 
 
-def measure(
-    calls: dict[str, Callable[[], object]], n: int, repeats: int
-) -> dict[str, dict[str, list[float]]]:
-    """Wall and CPU seconds per call for each contender, per round."""
-    figures = {name: {"wall": [], "cpu": []} for name in calls}
-    for call in calls.values():  # connections, imports
-        call()
-    for _ in range(repeats):
-        for name, call in calls.items():
-            wall, cpu = time.perf_counter(), time.process_time()
-            for _ in range(n):
-                call()
-            figures[name]["cpu"].append((time.process_time() - cpu) / n)
-            figures[name]["wall"].append((time.perf_counter() - wall) / n)
-    return figures
+def repeated(call: Callable[[], object], n: int) -> Callable[[], int]:
+    """`call` made `n` times in a row."""
+
+    def calls() -> int:
+        for _ in range(n):
+            call()
+        return n
+
+    return calls
 
 
 def run(settings: Settings) -> Section:
@@ -70,14 +71,19 @@ def run(settings: Settings) -> Section:
             client.benches.add_case("p1", "bench.py", name="c", inputs={"q": 1})
             run_id = client.benches.trigger_run("p1", "bench.py", channel="a").id
             calls = contenders(client, http, run_id)
-            assert client.bench_runs.get(run_id).id == run_id
-            figures = measure(calls, n, settings.repeats)
-    raw = figures["httpx (get + json)"]
-    for name, fig in figures.items():
-        cpu = Stat.of(fig["cpu"]).scaled(1e6)
-        wall = Stat.of(fig["wall"]).scaled(1e6)
-        cpu_x = Stat.of([a / b for a, b in zip(fig["cpu"], raw["cpu"], strict=True)])
-        wall_x = Stat.of([a / b for a, b in zip(fig["wall"], raw["wall"], strict=True)])
+            fetched = client.bench_runs.get(run_id)
+            assert fetched is not None and fetched.id == run_id
+            for call in calls.values():  # connections, imports
+                call()
+            measured = rounds(
+                {k: repeated(c, n) for k, c in calls.items()}, settings.repeats
+            )
+    raw = "httpx (get + json)"
+    for name in calls:
+        cpu = Stat.of(measured.cpu[name]).scaled(1e6 / n)
+        wall = Stat.of(measured.wall[name]).scaled(1e6 / n)
+        cpu_x = ratios(measured.cpu[name], measured.cpu[raw])
+        wall_x = ratios(measured.wall[name], measured.wall[raw])
         section.rows.append(
             [
                 name,
@@ -91,8 +97,8 @@ def run(settings: Settings) -> Section:
             {
                 "client": name,
                 "calls per round": n,
-                "cpu seconds per call": fig["cpu"],
-                "wall seconds per call": fig["wall"],
+                "cpu seconds per round": measured.cpu[name],
+                "wall seconds per round": measured.wall[name],
                 "cpu ratio to httpx": cpu_x.raw(),
                 "wall ratio to httpx": wall_x.raw(),
             }

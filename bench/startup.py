@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from bench.harness import ROOT, Section, Settings, Stat, Target, child_env
+from bench.harness import ROOT, Section, Settings, Stat, Target, child_env, ratios
 
 MODULES = ("httpx", "agentrail")
 FIRST_CLIENT = {
@@ -93,9 +93,7 @@ def run(settings: Settings) -> Section:
         ("import + first client, ms", clients),
     ):
         stats = {m: Stat.of(v) for m, v in figures.items()}
-        ratio = Stat.of(
-            [a / h for a, h in zip(figures["agentrail"], figures["httpx"], strict=True)]
-        )
+        ratio = ratios(figures["agentrail"], figures["httpx"])
         section.rows.append(
             [what, stats["httpx"].show(1), stats["agentrail"].show(1), ratio.show()]
         )

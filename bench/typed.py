@@ -22,7 +22,7 @@ from agentrail._model_events import RUN_EVENTS
 from agentrail_api.models.bench_result import BenchResult
 from agentrail_api.models.task_lifecycle_event import TaskLifecycleEvent
 from bench.decoder import run_httpx_sse, split
-from bench.harness import Section, Settings, Stat, Target, cpu_rounds, paired_ratios
+from bench.harness import Section, Settings, Stat, Target, ratios, rounds
 
 TYPES = ["task.updated", "task.awaiting_user", "task.reviewed", "task.shipped"]
 
@@ -108,13 +108,15 @@ def run(settings: Settings) -> Section:
     for name, stream, table, model in cases:
         reads = split(stream, 4096)
         contenders = {"agentrail": agentrail_typed(table), "peer": peer_typed(model)}
-        times, counts = cpu_rounds(
+        measured = rounds(
             {k: functools.partial(c, reads) for k, c in contenders.items()},
             settings.repeats,
         )
-        assert counts == {"agentrail": n, "peer": n}, (name, counts)
+        for key, counts in measured.results.items():
+            assert set(counts) == {n}, (name, key, counts)
+        times = measured.cpu
         rate = {k: Stat.of([n / t for t in v]) for k, v in times.items()}
-        ratio = paired_ratios(times["peer"], times["agentrail"])
+        ratio = ratios(times["peer"], times["agentrail"])
         section.rows.append(
             [
                 name,
