@@ -15,7 +15,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -181,12 +183,19 @@ def mock_process(**config: Any) -> Iterator[httpx.Client]:
         text=True,
         cwd=ROOT,
     )
+    assert proc.stdout is not None
+    output = proc.stdout
+    # Read everything the mock writes, always: a pipe nobody reads fills up (64 KiB)
+    # and the mock blocks on its next log line (asyncio warns once per write to a
+    # closed socket, so a stream closed mid-replay is enough).
+    tail: deque[str] = deque(maxlen=40)
+    drain = threading.Thread(target=tail.extend, args=(output,), daemon=True)
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # "agentrail mock serving http://..." once up
+        line = output.readline()  # "agentrail mock serving http://..." once up
         match = re.search(r"serving (\S+)", line)
         if not match:
-            raise RuntimeError(f"the mock did not start: {line}{proc.stdout.read()}")
+            raise RuntimeError(f"the mock did not start: {line}{output.read()}")
+        drain.start()
         headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
         with httpx.Client(base_url=match[1], headers=headers, timeout=30) as admin:
             if config:
@@ -199,8 +208,9 @@ def mock_process(**config: Any) -> Iterator[httpx.Client]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if drain.is_alive():
+            drain.join()
+        output.close()
 
 
 def child_env(**extra: str) -> dict[str, str]:
