@@ -9,7 +9,7 @@ PY     := $(BIN)/python
 LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock) examples
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo generate check-generated format lint test contract mock check clean
+.PHONY: help install lock demo generate check-generated format lint test contract mock bench check clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ contract: $(STAMP) ## run only the contract tests (schemathesis: the mock agains
 PORT ?= 4010
 mock: $(STAMP) ## serve the mock on 127.0.0.1:$(PORT) (default 4010) until Ctrl-C
 	$(PY) -m agentrail_mock --port $(PORT)
+
+bench: $(STAMP) ## measure against httpx + httpx-sse: a table, and bench/results.json (~1.5 min)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 check: check-generated lint test ## everything CI runs
 

@@ -1,46 +1,48 @@
-"""Decode throughput: agentrail's SSE decoder against httpx-sse 0.4.3 on the same bytes.
+"""Section 1, decoder throughput: agentrail's SSE decoder against httpx-sse 0.4.3.
 
-Run `.venv/bin/python bench/decoder.py` (`--repeats`, `--scale`, `--json`). Each shape
-is one byte stream cut into identical reads and fed, in one process and in turns, to:
+Each shape is one byte stream cut into identical reads and fed, in one process and in
+turns, to:
 
-* `agentrail` - `agentrail._sse.SSEDecoder.feed()` per read, then `end()`;
-* `httpx-sse` - what `iter_sse` does per read: an incremental UTF-8 decoder (as httpx's
-  `iter_text`), `SSELineDecoder`, `line.rstrip("\\n")`, `SSEDecoder.decode(line)`;
+* `agentrail` - `agentrail.SSEDecoder.feed()` per read, then `end()`;
+* `httpx-sse` - what `iter_sse` does per read: an incremental UTF-8 decoder (as
+  httpx's `iter_text`), `SSELineDecoder`, `line.rstrip("\\n")`, `SSEDecoder.decode()`,
+  inline (no generator in between, which favours httpx-sse slightly);
 * `naive` - split on blank lines and partition each line: not conformant (no CR, no
-  BOM, no split CRLF), the ceiling sse.md sec. 3 quotes.
+  BOM, no split CRLF), the pure-Python ceiling of sse.md sec. 3.
 
-It prints medians (MB/s, events/s) and the ratio of medians to httpx-sse, and checks
-that agentrail and httpx-sse produce the same events with data (httpx-sse also emits
-empty phantom events after heartbeats once an id was seen; those are not counted).
+agentrail and httpx-sse must produce the same number of events with data (httpx-sse
+also emits empty phantom events after heartbeats once an id was seen; those are not
+counted).
 """
 
 from __future__ import annotations
 
-import argparse
 import codecs
-import gc
+import functools
 import json
-import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
 from httpx_sse._decoders import SSELineDecoder
 
-from agentrail._sse import ServerSentEvent, SSEDecoder
+from agentrail import ServerSentEvent, SSEDecoder
+from bench.harness import Section, Settings, Stat, Target, ratios, rounds
 
 Decoder = Callable[[Sequence[bytes]], int]
 
 
 @dataclass(frozen=True)
 class Shape:
-    """One measured case: a name, its reads and how many events they hold."""
+    """One measured case: a name, its reads, how many events they hold, its target."""
 
     name: str
     read_size: int
     reads: list[bytes]
     events: int
+    target: float
+    """The least ratio to httpx-sse that meets issue 6's target."""
 
     @property
     def nbytes(self) -> int:
@@ -118,24 +120,26 @@ def one_event(size: int) -> tuple[bytes, int]:
 
 
 def shapes(scale: float = 1.0) -> list[Shape]:
-    """The measured shapes: sse.md sec. 3's five at 4 KiB, then 1 B and 10 MB cases."""
+    """sse.md sec. 3's five shapes at 4 KiB, then 64 KiB, 1 B and 10 MB cases."""
     n = max(int(20_000 * scale), 10)
+    big = max(int(10_000_000 * scale), 1000)
     cases = [
-        ("small JSON", 4096, small_json(n)),
-        ("small JSON", 65536, small_json(n)),
-        ("large JSON", 4096, large_json(max(n // 60, 2))),
-        ("multi-line data", 4096, multi_line(max(n // 3, 2))),
-        ("heartbeats", 4096, heartbeats(n)),
-        ("CRLF", 4096, small_json(n, "\r\n")),
-        ("field orders", 4096, field_orders(n)),
-        ("small JSON", 1, small_json(max(n // 40, 2))),
-        ("256 KB event", 1, one_event(int(256_000 * scale))),
-        ("10 MB event", 4096, one_event(int(10_000_000 * scale))),
-        ("10 MB event", 65536, one_event(int(10_000_000 * scale))),
+        ("small JSON", 4096, small_json(n), 2.0),
+        ("small JSON", 65536, small_json(n), 1.5),
+        ("large JSON", 4096, large_json(max(n // 60, 2)), 1.5),
+        ("multi-line data", 4096, multi_line(max(n // 3, 2)), 1.5),
+        ("heartbeats", 4096, heartbeats(n), 1.5),
+        ("CRLF", 4096, small_json(n, "\r\n"), 1.5),
+        ("field orders", 4096, field_orders(n), 1.5),
+        # 1 B reads and one huge event: "never slower", and linear in the bytes.
+        ("small JSON", 1, small_json(max(n // 40, 2)), 1.0),
+        ("256 KB event", 1, one_event(max(int(256_000 * scale), 1000)), 1.0),
+        ("10 MB event", 4096, one_event(big), 1.0),
+        ("10 MB event", 65536, one_event(big), 1.0),
     ]
     return [
-        Shape(name, size, split(stream, size), count)
-        for name, size, (stream, count) in cases
+        Shape(name, size, split(stream, size), count, target)
+        for name, size, (stream, count), target in cases
     ]
 
 
@@ -148,8 +152,11 @@ def run_agentrail(reads: Sequence[bytes]) -> int:
     return count + len(decoder.end())
 
 
-def run_httpx_sse(reads: Sequence[bytes]) -> int:
-    """Do what httpx-sse's `iter_sse` does per read; return the events with data."""
+def run_httpx_sse(
+    reads: Sequence[bytes], handle: Callable[[Any], object] | None = None
+) -> int:
+    """Do what httpx-sse's `iter_sse` does per read; return the events with data,
+    each passed to `handle` if given."""
     text_decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     lines = SSELineDecoder()
     decoder = HttpxSSEDecoder()
@@ -159,10 +166,14 @@ def run_httpx_sse(reads: Sequence[bytes]) -> int:
             event = decoder.decode(line.rstrip("\n"))
             if event is not None and event.data:
                 count += 1
+                if handle is not None:
+                    handle(event)
     for line in lines.decode(text_decoder.decode(b"", final=True)) + lines.flush():
         event = decoder.decode(line.rstrip("\n"))
         if event is not None and event.data:
             count += 1
+            if handle is not None:
+                handle(event)
     return count
 
 
@@ -203,64 +214,73 @@ DECODERS: dict[str, Decoder] = {
 
 
 def measure(shape: Shape, repeats: int) -> dict[str, list[float]]:
-    """Time every decoder on `shape`, in turns, `repeats` times; seconds per run."""
-    times: dict[str, list[float]] = {name: [] for name in DECODERS}
-    for _ in range(repeats):
-        for name, run in DECODERS.items():
-            gc.collect()
-            start = time.perf_counter()
-            count = run(shape.reads)
-            times[name].append(time.perf_counter() - start)
-            if name != "naive":  # the naive split is not conformant (CRLF)
-                assert count == shape.events, (name, shape.name, count, shape.events)
-    return times
+    """CPU seconds of every decoder on `shape`, in turns, `repeats` rounds."""
+    contenders = {
+        name: functools.partial(decode, shape.reads)
+        for name, decode in DECODERS.items()
+    }
+    measured = rounds(contenders, repeats)
+    for name in ("agentrail", "httpx-sse"):  # the naive split misses split CRLFs
+        assert set(measured.results[name]) == {shape.events}, (name, shape.name)
+    return measured.cpu
 
 
-def main(argv: Sequence[str] | None = None) -> list[dict[str, object]]:
-    """Measure every shape and print a table; return the rows."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=5, help="runs per decoder")
-    parser.add_argument("--scale", type=float, default=1.0, help="stream size factor")
-    parser.add_argument("--json", action="store_true", help="print rows as JSON")
-    parser.add_argument("--only", default="", help="shapes whose name contains this")
-    args = parser.parse_args(argv)
-    rows: list[dict[str, object]] = []
-    header = f"{'shape':<16} {'read':>6} {'MB':>6}  " + "  ".join(
-        f"{name + ' MB/s':>15}" for name in DECODERS
+def run(settings: Settings) -> Section:
+    """Measure every shape; MB/s per decoder, events/s and ratios to httpx-sse."""
+    section = Section(
+        "decoder",
+        "1. Decoder throughput (MB per CPU second, median of rounds; httpx-sse = 1 x)",
+        [
+            "shape",
+            "read",
+            "MB",
+            "agentrail MB/s",
+            "httpx-sse MB/s",
+            "naive MB/s",
+            "agentrail ev/s",
+            "x httpx-sse (range)",
+            "naive x",
+        ],
     )
-    if not args.json:
-        print(header + f"  {'ev/s agentrail':>15}  {'x httpx-sse':>11}  {'naive':>6}")
-    for shape in shapes(args.scale):
-        if args.only not in shape.name:
-            continue
-        times = measure(shape, args.repeats)
-        median = {name: statistics.median(t) for name, t in times.items()}
-        row: dict[str, object] = {
-            "shape": shape.name,
-            "read": shape.read_size,
-            "bytes": shape.nbytes,
-            "events": shape.events,
-            **{f"{name} MB/s": shape.nbytes / m / 1e6 for name, m in median.items()},
-            "agentrail events/s": shape.events / median["agentrail"],
-            "httpx-sse events/s": shape.events / median["httpx-sse"],
-            "ratio": median["httpx-sse"] / median["agentrail"],
-            "naive ratio": median["httpx-sse"] / median["naive"],
+    for shape in shapes(0.005 if settings.tiny else 1.0):
+        times = measure(shape, settings.repeats)
+        speed = {
+            name: Stat.of([shape.nbytes / t / 1e6 for t in runs])
+            for name, runs in times.items()
         }
-        rows.append(row)
-        if not args.json:
-            speeds = "  ".join(
-                f"{shape.nbytes / median[name] / 1e6:>15.1f}" for name in DECODERS
+        ratio = ratios(times["httpx-sse"], times["agentrail"])
+        naive = ratios(times["httpx-sse"], times["naive"])
+        events = Stat.of([shape.events / t for t in times["agentrail"]])
+        read = f"{shape.read_size:,} B"
+        section.rows.append(
+            [
+                shape.name,
+                read,
+                f"{shape.nbytes / 1e6:.2f}",
+                f"{speed['agentrail'].median:.1f}",
+                f"{speed['httpx-sse'].median:.1f}",
+                f"{speed['naive'].median:.1f}",
+                f"{events.median:,.0f}",
+                ratio.show(),
+                f"{naive.median:.2f}",
+            ]
+        )
+        section.raw.append(
+            {
+                "shape": shape.name,
+                "read": shape.read_size,
+                "bytes": shape.nbytes,
+                "events": shape.events,
+                "seconds": {name: runs for name, runs in times.items()},
+                "MB/s": {name: s.raw() for name, s in speed.items()},
+                "agentrail events/s": events.raw(),
+                "ratio to httpx-sse": ratio.raw(),
+                "naive ratio to httpx-sse": naive.raw(),
+            }
+        )
+        section.targets.append(
+            Target(
+                f"decoder, {shape.name}, {read} reads", ratio.median, shape.target, True
             )
-            print(
-                f"{shape.name:<16} {shape.read_size:>6} {shape.nbytes / 1e6:>6.2f}  "
-                f"{speeds}  {row['agentrail events/s']:>15,.0f}  "
-                f"{row['ratio']:>11.2f}  {row['naive ratio']:>6.2f}",
-                flush=True,
-            )
-    if args.json:
-        print(json.dumps(rows, indent=1))
-    return rows
-
-
-if __name__ == "__main__":
-    main()
+        )
+    return section

@@ -2,8 +2,12 @@
 
 The REST client underneath is generated from openapi.yaml (`agentrail_api`, reachable as
 `client.generated`); streams with resume and de-duplication, typed events, errors and
-retries are hand-written here. This module only re-exports.
+retries are hand-written here. This module only re-exports; `SessionEvent`, a union
+of ten generated models, is imported when first used (PEP 562), which keeps those
+models and dateutil out of `import agentrail` (bench/startup.py).
 """
+
+import typing as _typing
 
 from agentrail_api.models.bench_run_status import BenchRunStatus
 from agentrail_api.models.task_event_type import TaskEventType
@@ -39,7 +43,6 @@ from ._events import (
     RunLagged,
     RunResult,
     RunTerminal,
-    SessionEvent,
     SessionLogEvent,
     TaskLifecycleEvent,
 )
@@ -48,6 +51,9 @@ from ._retry import Backoff
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream import AsyncEventStream, EventStream
 from ._version import __version__
+
+if _typing.TYPE_CHECKING:
+    from ._model_events import SessionEvent
 
 __all__ = [
     "APIConnectionError",
@@ -98,7 +104,16 @@ __all__ = [
 # Public classes say `agentrail.X` in reprs and tracebacks, not the private module
 # (httpx/__init__.py does the same).
 for _name in __all__:
-    _obj = globals()[_name]
+    _obj = globals().get(_name)
     if isinstance(_obj, type) and _obj.__module__.startswith("agentrail._"):
         _obj.__module__ = "agentrail"
 del _name, _obj
+
+
+def __getattr__(name: str) -> object:
+    if name == "SessionEvent":
+        from ._model_events import SessionEvent
+
+        globals()[name] = SessionEvent
+        return SessionEvent
+    raise AttributeError(f"module 'agentrail' has no attribute {name!r}")

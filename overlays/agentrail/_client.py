@@ -6,7 +6,6 @@ differ only where `await` appears (`httpx/_client.py` has the same split).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -338,6 +337,8 @@ class AsyncClient(_BaseClient):
             delay = self._retry_delay(call, attempt, error)
             if delay is None:
                 raise error
+            import asyncio  # not at the top: a sync-only program never pays for it
+
             await asyncio.sleep(delay)
 
     def stream_events(

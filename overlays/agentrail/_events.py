@@ -1,5 +1,9 @@
 """Typed events: one small frozen class per `event:` name, chosen through a table.
 
+Session events and run results are generated models, whose modules (and dateutil)
+take a while to import: their tables are in `_model_events`, loaded with the first
+session or run stream.
+
 An `event:` name a table does not know is not an error: the stream skips it and logs it
 at debug level (api.md: "Unknown event types may appear at any time; clients ignore
 them"). A known name whose `data` is not the JSON its type needs raises
@@ -11,42 +15,18 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
-from agentrail_api.models.agent_message_event import AgentMessageEvent
-from agentrail_api.models.agent_thinking_event import AgentThinkingEvent
-from agentrail_api.models.agent_tool_result_event import AgentToolResultEvent
-from agentrail_api.models.agent_tool_use_event import AgentToolUseEvent
-from agentrail_api.models.bench_result import BenchResult
 from agentrail_api.models.bench_run_status import BenchRunStatus
-from agentrail_api.models.session_error_event import SessionErrorEvent
-from agentrail_api.models.session_status_idle_event import SessionStatusIdleEvent
-from agentrail_api.models.session_status_running_event import (
-    SessionStatusRunningEvent,
-)
 from agentrail_api.models.task_event_type import TaskEventType
-from agentrail_api.models.unknown_session_event import UnknownSessionEvent
-from agentrail_api.models.user_interrupt_event import UserInterruptEvent
-from agentrail_api.models.user_message_event import UserMessageEvent
 
 from ._errors import EventDecodeError
 from ._sse import ServerSentEvent
 
-SessionEvent: TypeAlias = (
-    UserMessageEvent
-    | UserInterruptEvent
-    | AgentMessageEvent
-    | AgentThinkingEvent
-    | AgentToolUseEvent
-    | AgentToolResultEvent
-    | SessionStatusRunningEvent
-    | SessionStatusIdleEvent
-    | SessionErrorEvent
-    | UnknownSessionEvent
-)
-"""An event of a session: one of the generated variants, or `UnknownSessionEvent`."""
+if TYPE_CHECKING:
+    from agentrail_api.models.bench_result import BenchResult
 
 
 @attrs.frozen(slots=True)
@@ -119,9 +99,26 @@ class SessionLogEvent:
             ) from exc
 
 
+# `json.loads` wraps the C scanner in Python frames and two regex matches for the
+# whitespace around the value, which cost more than scanning a small event (sse.md
+# sec. 3: decode JSON once, cheaply). The scanner's answer is taken when it read the
+# whole string; anything else (whitespace, trailing data, errors) goes to `json.loads`
+# for its exact result or error.
+_scan: Callable[[str, int], tuple[Any, int]]
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
+
+
+def _loads(text: str) -> Any:
+    try:
+        value, end = _scan(text, 0)
+    except Exception:  # StopIteration, JSONDecodeError, RecursionError: say it exactly
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
 def _payload(sse: ServerSentEvent) -> dict[str, Any]:
     try:
-        value = json.loads(sse.data)
+        value = _loads(sse.data)
     except ValueError as exc:
         raise EventDecodeError(
             f"{sse.event!r} event {sse.id!r}: data is not JSON", last_event_id=sse.id
@@ -152,53 +149,42 @@ def _checked(
     return parse_event
 
 
+def _datetime(text: str) -> datetime.datetime:
+    """An RFC 3339 timestamp; `fromisoformat` (fast) takes every form but lowercase
+    `t`/`z` (RFC 3339 sec. 5.6 allows them), which the generated models' `isoparse`
+    takes."""
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        from dateutil.parser import isoparse  # rare: imported when first needed
+
+        return isoparse(text)
+
+
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
-    # Built directly: fromisoformat takes RFC 3339 on 3.11+, and the generated model's
-    # JsonObject wrapper would be rebuilt for every event (sse.md sec. 3).
+    # Built directly: the generated model's isoparse is ~40x slower than
+    # fromisoformat, and its JsonObject wrapper would be rebuilt for every event
+    # (sse.md sec. 3).
     data = d["data"]
     if not isinstance(data, dict):
         raise TypeError("data must be an object")
+    kind = d["type"]
     return TaskLifecycleEvent(
-        id=str(d["id"]),
-        type=TaskEventType(d["type"]),
-        created_at=datetime.datetime.fromisoformat(d["created_at"]),
-        sequence=int(d["sequence"]),
-        task_id=str(d["task_id"]),
-        data=data,
+        str(d["id"]),
+        _TASK_TYPES.get(kind) or TaskEventType(kind),  # a dict is 10x an enum call
+        _datetime(d["created_at"]),
+        int(d["sequence"]),
+        str(d["task_id"]),
+        data,
     )
 
 
-_SESSION_VARIANTS: dict[str, Any] = {
-    "user.message": UserMessageEvent,
-    "user.interrupt": UserInterruptEvent,
-    "agent.message": AgentMessageEvent,
-    "agent.thinking": AgentThinkingEvent,
-    "agent.tool_use": AgentToolUseEvent,
-    "agent.tool_result": AgentToolResultEvent,
-    "session.status_running": SessionStatusRunningEvent,
-    "session.status_idle": SessionStatusIdleEvent,
-    "session.error": SessionErrorEvent,
-}
+_TASK_TYPES: dict[Any, TaskEventType] = {t.value: t for t in TaskEventType}
 
 
-def session_event(d: Mapping[str, Any]) -> SessionEvent:
-    """A session event from its JSON object; an unknown `type` is kept, not rejected."""
-    model = _SESSION_VARIANTS.get(str(d.get("type")), UnknownSessionEvent)
-    result: SessionEvent = model.from_dict(d)
-    return result
-
-
-# The tables: `event:` name -> parser of the whole frame.
+# The tables: `event:` name -> parser of the whole frame (more in _model_events).
 TASK_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
     member.value: _checked(_task_event) for member in TaskEventType
-}
-SESSION_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
-    name: _checked(session_event) for name in _SESSION_VARIANTS
-}
-RUN_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
-    "result": _checked(lambda d: RunResult(BenchResult.from_dict(d))),
-    "lagged": _checked(lambda d: RunLagged(int(d["dropped"]))),
-    "terminal": _checked(lambda d: RunTerminal(BenchRunStatus(d["status"]))),
 }
 LOG_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
     "log": lambda sse: SessionLogEvent(sse.event, sse.data, sse.id),

@@ -6,6 +6,10 @@ Each flow is one generic loop (`follow`) with a `StreamSpec` saying what differs
 - the session stream is live only, so after every connect the flow lists the history
   after the last id it saw, yields what it had not seen, then the live tail (the
   documented recipe; seed 000). The stream request itself is never retried blindly.
+
+Each stream's builder imports its generated operations (and `_model_events`) itself:
+with their models and dateutil they would add a fifth to `import agentrail` for
+streams an application may never open (bench/startup.py).
 """
 
 from __future__ import annotations
@@ -17,25 +21,11 @@ from typing import Any
 import attrs
 import httpx
 
-from agentrail_api.api.benches import list_bench_run_results, stream_bench_run_events
-from agentrail_api.api.logs import stream_session_logs
-from agentrail_api.api.sessions import list_session_events, stream_session_events
-from agentrail_api.api.tasks import stream_task_events
-from agentrail_api.models.bench_result_page import BenchResultPage
-from agentrail_api.models.session_event_page import SessionEventPage
 from agentrail_api.types import UNSET
 
 from ._base import Call
 from ._errors import APIError, EventDecodeError
-from ._events import (
-    LOG_EVENTS,
-    RUN_EVENTS,
-    SESSION_EVENTS,
-    TASK_EVENTS,
-    RunLagged,
-    RunResult,
-    RunTerminal,
-)
+from ._events import LOG_EVENTS, TASK_EVENTS, RunLagged, RunResult, RunTerminal
 from ._options import StreamOptions, StreamSettings
 from ._params import pager
 from ._sse import ServerSentEvent, SSEDecoder
@@ -212,6 +202,10 @@ def task_events(options: StreamOptions, limits: Limits) -> tuple[StreamSpec, str
 
     `cursor` is sent until the first event arrives; after that `Last-Event-ID` wins.
     """
+    from agentrail_api.api.tasks import (
+        stream_task_events,
+    )  # lazily: see the module docstring
+
     o = options
     types = None if o.event_types is None else check_event_types(o.event_types)
     task_id = None if o.task_id is None else check_id("task_id", o.task_id)
@@ -230,6 +224,8 @@ def task_events(options: StreamOptions, limits: Limits) -> tuple[StreamSpec, str
 
 def session_logs(session_id: str, limits: Limits, after: str | None) -> StreamSpec:
     """A session's log stream, resumed with `Last-Event-ID` (from `after` at first)."""
+    from agentrail_api.api.logs import stream_session_logs
+
     check_id("session_id", session_id)
     start = "" if after is None else check_cursor("last_event_id", after)
 
@@ -243,9 +239,15 @@ def session_logs(session_id: str, limits: Limits, after: str | None) -> StreamSp
 
 def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
     """A bench run's events, until `terminal`; with `fill_gaps`, lags are filled."""
+    from agentrail_api.api.benches import list_bench_run_results as listing
+    from agentrail_api.api.benches import stream_bench_run_events
+    from agentrail_api.models.bench_result_page import BenchResultPage
+
+    from ._model_events import RUN_EVENTS
+
     check_int_id("run_id", run_id)
     results = pager(
-        list_bench_run_results,
+        listing,
         BenchResultPage,
         run_id,
         limit=100,
@@ -283,6 +285,11 @@ def session_events(
     With `after` (an id kept from an earlier stream) the first listing starts after
     it, and what it lists is yielded whatever `history` says.
     """
+    from agentrail_api.api.sessions import list_session_events, stream_session_events
+    from agentrail_api.models.session_event_page import SessionEventPage
+
+    from ._model_events import SESSION_EVENTS
+
     check_id("session_id", session_id)
     start = "" if after is None else check_cursor("after_id", after)
 

@@ -29,8 +29,8 @@ from agentrail_api.types import UNSET
 
 from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
-from ._events import SessionEvent
 from ._flows import session_events, session_logs
+from ._model_events import SessionEvent
 from ._params import idempotency_key, model, optional_model, pager
 from ._validate import check_id
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -134,11 +135,15 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         waits.append(seconds)
 
     async def fake_async_sleep(seconds: float) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            # asyncio.sleep is patched for every thread: the session mock's uvicorn
+            # loop sleeps 0.1 s per tick and would spin here and fill `waits`.
+            return await real_async_sleep(seconds)
         waits.append(seconds)
         await real_async_sleep(0)
 
     monkeypatch.setattr("agentrail._client.time.sleep", fake_sleep)
-    monkeypatch.setattr("agentrail._client.asyncio.sleep", fake_async_sleep)
+    monkeypatch.setattr(asyncio, "sleep", fake_async_sleep)  # imported when used
     return waits
 
 

@@ -97,6 +97,26 @@ def test_models_are_imported_lazily() -> None:
     assert loaded == "[]"
 
 
+def test_import_agentrail_leaves_heavy_modules_for_later() -> None:
+    """`import agentrail` loads no asyncio, dateutil or session model; yet
+    `agentrail.SessionEvent`, `from agentrail import *` and a misspelt name work."""
+    out = _run(
+        "import sys, agentrail\n"
+        "heavy = ('asyncio', 'dateutil', 'agentrail_api.models.user_message_event')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "ns = {}\n"
+        "exec('from agentrail import *', ns)\n"
+        "from agentrail import SessionEvent\n"
+        "print(ns['SessionEvent'] is SessionEvent is agentrail.SessionEvent)\n"
+        "try:\n    agentrail.SessionEvents\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    assert out.splitlines() == [
+        "[]",
+        "True",
+        "module 'agentrail' has no attribute 'SessionEvents'",
+    ]
+
+
 def test_lazy_models_still_behave_like_a_module() -> None:
     """`from ... import X`, `import *`, `dir()` and a misspelt name all work."""
     out = _run(

@@ -448,6 +448,17 @@ def test_event_defaults_and_immutability() -> None:
         event.data = "x"  # type: ignore[misc]
 
 
+def test_decoded_events_are_ordinary_events() -> None:
+    """The events the decoder builds (slots written directly) equal, hash and refuse
+    changes like events built with `ServerSentEvent(...)`."""
+    (decoded,) = decode([b"retry: 5\nid: 7\nevent: e\ndata: d\n\n"])
+    built = ServerSentEvent("e", "d", "7", 5)
+    assert (decoded, hash(decoded), repr(decoded)) == (built, hash(built), repr(built))
+    assert type(decoded) is ServerSentEvent
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        decoded.data = "x"  # type: ignore[misc]
+
+
 def test_json_parses_data() -> None:
     """`json()` decodes the data."""
     assert ServerSentEvent(data='{"a": [1, "\u2028"]}').json() == {"a": [1, "\u2028"]}

@@ -29,6 +29,18 @@ def test_the_dedupe_window_is_bounded() -> None:
     assert state.accept("0")  # long evicted
 
 
+def test_the_oldest_ids_leave_the_window_first() -> None:
+    """With a full window, each new id evicts the oldest one, in arrival order."""
+    state = StreamState(last_event_id="start", window=1000)
+    for i in range(5000):
+        state.accept(str(i))
+    assert len(state._recent) == 1000
+    assert not state.accept("4000")  # the oldest id still in the window
+    assert state.accept("3999")  # the newest id evicted; it now evicts "4000"
+    assert state.accept("4000")
+    assert state.accept("start")
+
+
 def test_last_event_id_is_sent_only_when_not_empty() -> None:
     """Last-Event-ID goes with the request only once an id is known (WHATWG 9.2.3)."""
     state = StreamState()
