@@ -138,10 +138,12 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
                     state.retry_ms = decoder.retry
                 if not events:
                     continue  # a heartbeat, or part of an event
-                items, finished = yield from _accept(spec, state, events)
+                items, finished, failed = yield from _accept(spec, state, events)
                 if items:
                     state.attempts = 0
                     yield Emit(items)
+                if failed is not None:
+                    raise failed  # after handing over what came before it
                 if finished:
                     return
         except APIError as exc:
@@ -152,8 +154,9 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
 
 def _accept(
     spec: StreamSpec, state: StreamState, events: list[ServerSentEvent]
-) -> Generator[Any, Any, tuple[Items, bool]]:
-    """The new, known, well-formed events of one read, typed."""
+) -> Generator[Any, Any, tuple[Items, bool, APIError | None]]:
+    """The new, known, well-formed events of one read, typed; whether the stream is
+    over; and the error of a hook that failed (the events before it still count)."""
     out: Items = []
     table, accept, expand = spec.table, state.accept, spec.expand
     for sse in events:
@@ -165,6 +168,7 @@ def _accept(
             state.unknown += 1
             log.debug("skipping unknown event type %r (id %r)", sse.event, event_id)
             continue
+        previous = state.last_event_id
         if event_id:
             state.last_event_id = event_id
         try:
@@ -173,13 +177,23 @@ def _accept(
             state.malformed += 1
             log.warning("skipping malformed event: %s", exc)
             continue
-        out.append((event_id, item))
         hook = expand.get(type(item)) if expand else None
+        more: Items = []
         if hook is not None:
-            out.extend((yield from hook(item, event_id, state)))
+            try:
+                more = yield from hook(item, event_id, state)
+            except APIError as exc:
+                # The missed items were not fetched. Resuming after this event (a
+                # `lagged` marker carries the last dropped result's id) would skip
+                # them for good; resume from the event before it, and the server
+                # replays them.
+                state.rewind(event_id, previous)
+                return out, False, exc
+        out.append((event_id, item))
+        out.extend(more)
         if type(item) is spec.ends_with:
-            return out, True
-    return out, False
+            return out, True, None
+    return out, False, None
 
 
 def stream_timeout(base: httpx.Timeout, heartbeat: int, factor: float) -> httpx.Timeout:

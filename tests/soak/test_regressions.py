@@ -1,0 +1,44 @@
+"""Losses the soak found, pinned as small deterministic tests against the mock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import agentrail
+from agentrail import RunLagged, RunResult, StreamSettings
+from tests.twin import items, resolve, run
+
+pytestmark = pytest.mark.timeout(60)
+
+FAST = agentrail.Backoff(initial=0.01, cap=0.02)
+
+
+def test_a_failed_gap_fill_resumes_before_the_lag(mode: str, mock: Any) -> None:
+    """If listing the missed results fails, the stream resumes from before the
+    `lagged` marker, so the server replays them: none is lost (seed 2 lost 277)."""
+    mock.config.update(retry_ms=10, bench_step_seconds=0.01)
+    mock.faults.add("lag", operation="stream_bench_run_events", n=3)
+    # Three 503s in a row outlast the two retries of the listing.
+    mock.faults.add("status", operation="list_bench_run_results", code=503,
+                    retry_after=0, times=3)  # fmt: skip
+
+    async def body(client: Any) -> None:
+        await resolve(client.benches.put("p", "s", config={}))
+        for i in range(8):
+            await resolve(client.benches.add_case("p", "s", name=f"c{i}", inputs={}))
+        run_ = await resolve(client.benches.trigger_run("p", "s", channel="x"))
+        sub = await resolve(
+            client.bench_runs.subscribe_run_events(run_.id, fill_gaps=True)
+        )
+        got = await items(sub)
+        listed = await resolve(client.bench_runs.list_results(run_.id))
+        assert [e.result.id for e in got if isinstance(e, RunResult)] == [
+            r.id for r in listed
+        ]
+        assert not any(isinstance(e, RunLagged) for e in got)  # replayed instead
+        assert sub.stats["reconnects"] == 1
+
+    run(mode, body, api_key=mock.admin_key, base_url=mock.url, backoff=FAST,
+        streams=StreamSettings(backoff=FAST))  # fmt: skip
