@@ -274,11 +274,16 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
         # not seen yet, in the server's order, right after the `lagged` marker. The
         # marker carries the id of the last dropped result, so that id is not "seen".
         listed = yield from _walk(results)
-        return [
+        missed = [
             (r.id, RunResult(r))
             for r in listed
             if r.id == lagged_id or state.accept(r.id)
         ]
+        # The listing holds every result so far, so a reconnect resumes after its
+        # last: resuming at the marker would replay all that it handed over.
+        if listed:
+            state.last_event_id = listed[-1].id
+        return missed
 
     expand: dict[type, Hook] = {RunLagged: missed} if fill_gaps else {}
     return StreamSpec(request, RUN_EVENTS, limits, None, expand, RunTerminal)

@@ -42,3 +42,41 @@ def test_a_failed_gap_fill_resumes_before_the_lag(mode: str, mock: Any) -> None:
 
     run(mode, body, api_key=mock.admin_key, base_url=mock.url, backoff=FAST,
         streams=StreamSettings(backoff=FAST))  # fmt: skip
+
+
+def test_after_a_filled_lag_the_stream_resumes_past_what_the_listing_gave(
+    mode: str, mock: Any
+) -> None:
+    """A reconnect after a filled lag asks for what follows the last listed result,
+    not for the results the listing already handed over (seed 2 replayed them on
+    every reconnect until drops shorter than the replay exhausted the reconnects)."""
+    mock.config.update(retry_ms=10, bench_step_seconds=0.001)
+    settings = StreamSettings(max_reconnects=3, backoff=FAST)
+
+    async def body(client: Any) -> None:
+        await resolve(client.benches.put("p", "s", config={}))
+        for i in range(30):
+            await resolve(client.benches.add_case("p", "s", name=f"c{i}", inputs={}))
+        run_ = await resolve(client.benches.trigger_run("p", "s", channel="x"))
+        while (await resolve(client.bench_runs.get(run_.id))).status != "completed":
+            pass
+        # The first connection skips two results, sends `lagged`, two more, drops.
+        mock.faults.add("lag", operation="stream_bench_run_events", n=2, drop_after=3)
+        # Then each connection drops after one frame.
+        mock.faults.add("drop_after", operation="stream_bench_run_events", n=1,
+                        times=5)  # fmt: skip
+        sub = await resolve(
+            client.bench_runs.subscribe_run_events(run_.id, fill_gaps=True)
+        )
+        got = await items(sub)
+        listed = await resolve(client.bench_runs.list_results(run_.id))
+        assert [e.result.id for e in got if isinstance(e, RunResult)] == [
+            r.id for r in listed
+        ]
+        streams = [
+            r for r in mock.requests if r.operation_id == "stream_bench_run_events"
+        ]
+        assert streams[1].headers.get("last-event-id") == listed[-1].id
+
+    run(mode, body, api_key=mock.admin_key, base_url=mock.url, backoff=FAST,
+        streams=settings)  # fmt: skip
