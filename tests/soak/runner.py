@@ -13,6 +13,7 @@ import random
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -128,6 +129,28 @@ def child_mock() -> Iterator[Control]:
         process.wait(timeout=10)
 
 
+def table(reports: list[Report]) -> Iterator[str]:
+    """The summary: one row per consumer run, then the faults fired in all runs."""
+    yield (
+        "| consumer | mode | events | lost | repeated | out of order | faults fired "
+        "| reconnects | RSS growth MiB | seconds |"
+    )
+    yield "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for r in reports:
+        c = r.counts
+        yield (
+            f"| {r.name} | {r.mode} | {c.delivered:,} | {c.lost} | {c.repeated} | "
+            f"{c.out_of_order} | {sum(r.faults.values())} | {r.stats['reconnects']} "
+            f"| {r.rss_growth_kib / 1024:+.1f} | {r.seconds:.1f} |"
+        )
+    kinds: Counter[str] = Counter()
+    for r in reports:
+        kinds.update(r.faults)
+    yield "faults fired in all runs: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(kinds.items())
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.soak", description=__doc__)
     parser.add_argument("--events", type=int, default=100_000, help="per consumer")
@@ -148,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 reports.append(rep)
                 print("\n".join(rep.lines()), flush=True)
+    print("\n".join(table(reports)))
     failed = [r for r in reports if not r.ok or r.rss_growth_kib > MAX_RSS_GROWTH_KIB]
     total = sum(r.counts.delivered for r in reports)
     verdict = "FAILED: " + ", ".join(f"{r.name}/{r.mode}" for r in failed)
