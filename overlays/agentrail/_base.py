@@ -85,7 +85,16 @@ def _parser(
             return None  # type: ignore[return-value]
         try:
             value = module._parse_response(client=_PARSER_CLIENT, response=response)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # RecursionError: JSON nested past the interpreter's limit; OverflowError:
+        # a date or number no Python type holds.
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            RecursionError,
+            OverflowError,
+        ) as exc:
             raise _invalid(response, f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(value, expected):
             raise _invalid(response, f"expected {expected.__name__}")
