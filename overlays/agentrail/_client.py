@@ -60,6 +60,16 @@ class _BaseClient:
             raise InvalidArgumentError("max_retries must be an int")
         if max_retries < 0:
             raise InvalidArgumentError("max_retries must not be negative")
+        if not (
+            timeout is None
+            or isinstance(timeout, httpx.Timeout)
+            or (isinstance(timeout, int | float) and not isinstance(timeout, bool))
+        ):
+            # httpx.Timeout("1") is accepted and fails at the first request instead.
+            raise InvalidArgumentError(
+                "timeout must be seconds, an httpx.Timeout or None, "
+                f"not {type(timeout).__name__}"
+            )
         url = base_url or os.environ.get("AGENTRAIL_BASE_URL") or DEFAULT_BASE_URL
         self.base_url = httpx.URL(str(url).rstrip("/"))
         """The API's base URL, without a trailing slash."""
