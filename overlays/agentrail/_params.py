@@ -71,6 +71,13 @@ def model(cls: type[M], value: object, name: str) -> M:
     return built
 
 
+def any_json(name: str, value: object) -> Any:
+    """A field that takes any JSON value (`expected_output`), or UNSET."""
+    if not isinstance(value, Unset):
+        check_json(name, value)
+    return value
+
+
 def metadata_model(value: object) -> Metadata | Unset:
     """`metadata`: str keys to str values (openapi.yaml `Metadata`), or left out."""
     if isinstance(value, Mapping) and not all(
