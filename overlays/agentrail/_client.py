@@ -249,7 +249,7 @@ class Client(_BaseClient):
         `InsufficientScopeError` here. `stream.last_event_id` is the cursor to resume
         from, in this process or another.
         """
-        o = options or StreamOptions()
+        o = _stream_options(options)
         spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
         return self._stream(spec, cursor)
 
@@ -357,7 +357,7 @@ class AsyncClient(_BaseClient):
         `async for` it directly, or `await` it first to connect (a key without
         `events:read` raises `InsufficientScopeError` before any event).
         """
-        o = options or StreamOptions()
+        o = _stream_options(options)
         spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
         return self._stream(spec, cursor)
 
@@ -375,6 +375,16 @@ class AsyncClient(_BaseClient):
             _cursor(model),
             next=lambda c: self._page(make, c),
         )
+
+
+def _stream_options(options: object) -> StreamOptions:
+    if options is None:
+        return StreamOptions()
+    if not isinstance(options, StreamOptions):
+        raise InvalidArgumentError(
+            f"options must be a StreamOptions, not {type(options).__name__}"
+        )
+    return options
 
 
 def _cursor(model: Any) -> str | None:
