@@ -122,7 +122,13 @@ def finish(call: Call[T], response: httpx.Response) -> T:
 
 def error_from_response(response: httpx.Response) -> APIStatusError:
     """The typed error for a non-2xx answer whose body has been read."""
-    return status_error(response.status_code, response.headers, response.content)
+    content = response.content
+    # A server or proxy may quote the key back ("invalid key: ..."); the error's
+    # message and body end up in logs and bug reports, so the key is cut out.
+    scheme, _, key = response.request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and len(key) >= 8 and key.encode() in content:
+        content = content.replace(key.encode(), b"[redacted]")
+    return status_error(response.status_code, response.headers, content)
 
 
 def translate(exc: httpx.HTTPError) -> APIConnectionError:
