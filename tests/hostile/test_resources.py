@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from agentrail import StreamSettings
+from tests.integration.test_streams import start_run
 from tests.twin import close, resolve, run
 
 pytestmark = [
@@ -60,10 +61,7 @@ async def open_stream(client: Any, kind: str, mock: Any) -> Any:
         session = await resolve(client.sessions.create())
         mock.state.append_session_event(session.id, "agent.thinking")
         return await resolve(client.sessions.events(session.id).stream())
-    await resolve(client.benches.put("p", "s", config={}))
-    for i in range(50):
-        await resolve(client.benches.add_case("p", "s", name=f"c{i}", inputs={}))
-    run_ = await resolve(client.benches.trigger_run("p", "s", channel="x"))
+    run_ = await start_run(client, 50)
     return await resolve(client.bench_runs.subscribe_run_events(run_.id))
 
 

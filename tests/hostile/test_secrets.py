@@ -17,7 +17,7 @@ import ssl
 import subprocess
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,19 @@ KEY = "ar_live_SECRET_0c5e2b7d41"
 OTHER_KEY = "ar_live_ALSO_SECRET_9d1f"
 FAST = agentrail.Backoff(initial=0.01, cap=0.02)
 STREAMS = StreamSettings(max_reconnects=3, stall_factor=0.5, backoff=FAST)
+
+
+def get_task_raises(cls: type[Exception]) -> Callable[[Any], Any]:
+    """A twin body: `tasks.get` raises `cls`, which it returns."""
+
+    async def body(client: Any) -> Any:
+        try:
+            await resolve(client.tasks.get("t1"))
+        except cls as exc:
+            return exc
+        raise AssertionError(f"no {cls.__name__}")
+
+    return body
 
 
 def everything(mode: str, mock: Any) -> tuple[list[BaseException], list[str]]:
@@ -132,15 +145,9 @@ def test_a_server_echoing_the_key_does_not_put_it_in_the_error(mode: str) -> Non
         body = json.dumps({"error": error}).encode()
         sock.sendall(response(401, body, Content_Type="application/json"))
 
-    async def body(client: Any) -> BaseException:
-        try:
-            await resolve(client.tasks.get("t1"))
-        except agentrail.AuthenticationError as exc:
-            return exc
-        raise AssertionError("no error")
-
     with serve(echo) as hostile:
-        exc = run(mode, body, api_key=KEY, base_url=hostile.url)
+        exc = run(mode, get_task_raises(agentrail.AuthenticationError), api_key=KEY,
+                  base_url=hostile.url)  # fmt: skip
     text = "".join(traceback.format_exception(exc)) + repr(exc.body) + str(exc.details)
     assert KEY not in text
     assert "[redacted]" in exc.message
@@ -155,11 +162,8 @@ def test_an_http_client_that_follows_redirects_is_made_not_to(mode: str) -> None
             sock.sendall(response(302, Location=f"{other.url}/steal"))
 
         async def body(client: Any) -> int:
-            try:
-                await resolve(client.bench_runs.get(1))
-            except agentrail.APIStatusError as exc:
-                return exc.status_code
-            raise AssertionError("no error")
+            exc = await get_task_raises(agentrail.APIStatusError)(client)
+            return int(exc.status_code)
 
         async def main() -> int:
             if mode == "sync":
@@ -235,13 +239,7 @@ def test_tls_is_verified_by_default(
     request (with its key) was never sent."""
     url, received = tls_server
 
-    async def body(client: Any) -> BaseException:
-        try:
-            await resolve(client.tasks.get("t1"))
-        except agentrail.APIConnectionError as exc:
-            return exc
-        raise AssertionError("the self-signed certificate was accepted")
-
-    exc = run(mode, body, api_key=KEY, base_url=url, max_retries=0)
+    exc = run(mode, get_task_raises(agentrail.APIConnectionError), api_key=KEY,
+              base_url=url, max_retries=0)  # fmt: skip
     assert "CERTIFICATE_VERIFY_FAILED" in "".join(traceback.format_exception(exc))
     assert received == []

@@ -67,6 +67,25 @@ def answer(
     return script
 
 
+HTML_502 = answer(response(502, HTML, Content_Type="text/html"))  # a proxy's page
+CUT = json.dumps(RUN).encode()[:40]  # a JSON body cut short
+
+
+def as_json(
+    status: int,
+    body: bytes,
+    *,
+    close: bool = False,
+    length: int | None = None,
+    **headers: str,
+) -> Callable[[Request, socket.socket, Hostile], None]:
+    """A script answering with `body` as application/json."""
+    raw = response(
+        status, body, length=length, Content_Type="application/json", **headers
+    )
+    return answer(raw, close=close)
+
+
 def hold(request: Request, sock: socket.socket, hostile: Hostile) -> None:
     """Accept, read the request, answer nothing until the test is over."""
     hostile.closing.wait(10)
@@ -99,101 +118,51 @@ def get_run(client: Any) -> Any:
 # ------------------------------------------------------------------ REST answers
 
 REST = [
+    pytest.param(HTML_502, agentrail.InternalServerError, id="html-502-page"),
     pytest.param(
-        answer(response(502, HTML, Content_Type="text/html")),
-        agentrail.InternalServerError,
-        id="html-502-page",
-    ),
-    pytest.param(
-        answer(response(500, DEEP, Content_Type="application/json")),
+        as_json(500, DEEP),
         agentrail.InternalServerError,
         id="error-body-nested-past-the-recursion-limit",
     ),
     pytest.param(
-        answer(
-            response(
-                200, json.dumps(RUN).encode()[:40], Content_Type="application/json"
-            )
-        ),
-        agentrail.APIResponseValidationError,
-        id="truncated-json",
+        as_json(200, CUT), agentrail.APIResponseValidationError, id="truncated-json"
     ),
     pytest.param(
-        answer(
-            response(
-                200,
-                json.dumps(RUN).encode()[:40],
-                length=400,
-                Content_Type="application/json",
-            ),
-            close=True,
-        ),
+        as_json(200, CUT, length=400, close=True),
         agentrail.APIConnectionError,
         id="connection-closed-before-content-length",
-    ),  # fmt: skip
+    ),
     pytest.param(
-        answer(
-            response(
-                200,
-                json.dumps(RUN).encode()[:40],
-                length=400,
-                Content_Type="application/json",
-            )
-        ),
+        as_json(200, CUT, length=400),
         agentrail.APITimeoutError,
         id="body-shorter-than-content-length-and-silence",
-    ),  # fmt: skip
+    ),
     pytest.param(
-        answer(response(200, DEEP, Content_Type="application/json")),
+        as_json(200, DEEP),
         agentrail.APIResponseValidationError,
         id="json-nested-past-the-recursion-limit",
     ),
     pytest.param(
-        answer(
-            response(
-                200,
-                json.dumps({**RUN, "channel": "\udcff"})
-                .encode()
-                .replace(b"\\udcff", b"\xff\xfe"),
-                Content_Type="application/json",
-            )
-        ),
+        as_json(200, json.dumps(RUN).encode().replace(b"stable", b"st\xff\xfele")),
         agentrail.APIResponseValidationError,
         id="invalid-utf8-json",
-    ),  # fmt: skip
+    ),
     pytest.param(
-        answer(
-            response(
-                200,
-                json.dumps({**RUN, "triggered_at": "99999-01-01"}).encode(),
-                Content_Type="application/json",
-            )
-        ),
+        as_json(200, json.dumps({**RUN, "triggered_at": "99999-01-01"}).encode()),
         agentrail.APIResponseValidationError,
         id="date-out-of-range",
-    ),  # fmt: skip
+    ),
     pytest.param(
-        answer(
-            response(
-                200, b"{}", Content_Type="application/json", X_Junk="a" * 1_000_000
-            )
-        ),
+        as_json(200, b"{}", X_Junk="a" * 1_000_000),
         agentrail.APIConnectionError,
         id="1-mb-header",
     ),
     pytest.param(answer(b"HELLO\r\n\r\n"), agentrail.APIConnectionError, id="not-http"),
     pytest.param(
-        answer(
-            response(
-                200,
-                b"not gzip",
-                Content_Type="application/json",
-                Content_Encoding="gzip",
-            )
-        ),
+        as_json(200, b"not gzip", Content_Encoding="gzip"),
         agentrail.APIConnectionError,
         id="undecodable-content-encoding",
-    ),  # fmt: skip
+    ),
     pytest.param(hold, agentrail.APITimeoutError, id="accepts-and-never-answers"),
 ]
 
@@ -284,7 +253,7 @@ STREAM_ERRORS = [
         id="html-instead-of-a-stream",
     ),
     pytest.param(
-        answer(response(502, HTML, Content_Type="text/html")),
+        HTML_502,
         agentrail.ReconnectsExhaustedError,
         {},
         id="html-502-on-every-connect",

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
-from agentrail import RunResult, RunTerminal, StreamOptions
+from agentrail import RunLagged, RunResult, RunTerminal, StreamOptions
 from tests.soak.harness import Control, Job, fingerprint, pull
 from tests.twin import close, resolve
 
 MARKER = "soak-end"
+# Fault recipes (plan.RECIPES) every stream meets; each consumer adds its own.
+COMMON = (
+    "drop_after",
+    "drop_before_events",
+    "reset",
+    "status",
+    "slow_drip",
+    "unknown_event",
+)
 
 
 def say(text: str) -> dict[str, Any]:
@@ -51,6 +61,26 @@ class Consumer:
         """The server's log: `(id, fingerprint)` in the server's order."""
         raise NotImplementedError
 
+    def drive(self, job: Job) -> None:
+        """Produce the events (a thread), ending with the marker."""
+
+    async def follow(
+        self, stream: Any, job: Job, take: Callable[[Any], bool], drive: bool = True
+    ) -> bool:
+        """Hand each event of `stream` to `take` until it says stop (True), with the
+        driver started once the stream is open; then close the stream."""
+        job.opened(stream)
+        if drive:
+            job.start(self.drive, job)
+        try:
+            while (event := await pull(stream)) is not None:
+                if take(event):
+                    return True
+            return False
+        finally:
+            job.finished(stream)
+            await close(stream)
+
     def reference(self) -> list[tuple[str, int]]:
         """The server's log up to the marker, if the consumer reached it."""
         listed = self.listed()
@@ -69,35 +99,20 @@ class Consumer:
 class Tasks(Consumer):
     name = "tasks"
     operation = "stream_task_events"
-    kinds = (
-        "drop_after",
-        "drop_before_events",
-        "reset",
-        "status",
-        "duplicate_on_resume",
-        "slow_drip",
-        "unknown_event",
-        "line_endings",
-        "bom",
-    )
+    kinds = (*COMMON, "duplicate_on_resume", "line_endings", "bom")
 
     async def body(self, client: Any, job: Job) -> None:
         options = StreamOptions(heartbeat_seconds=1)
         stream = await resolve(client.stream_events(options))
-        job.opened(stream)
-        job.start(self.drive, job)
-        try:
-            while (event := await pull(stream)) is not None:
-                print_ = fingerprint(
-                    event.id, event.type, event.sequence, event.task_id
-                )
-                job.tally.add(event.id, print_)
-                if event.task_id == MARKER:
-                    self.stop_id = event.id
-                    break
-        finally:
-            job.finished(stream)
-            await close(stream)
+
+        def take(event: Any) -> bool:
+            print_ = fingerprint(event.id, event.type, event.sequence, event.task_id)
+            job.tally.add(event.id, print_)
+            if event.task_id == MARKER:
+                self.stop_id = event.id
+            return self.stop_id is not None
+
+        await self.follow(stream, job, take)
 
     def drive(self, job: Job) -> None:
         sent = 0
@@ -120,16 +135,7 @@ class Session(Consumer):
     operation = "stream_session_events"
     # The session stream is live only: it never resumes, so no duplicate_on_resume;
     # its repeats come from the history listing (append_event) instead.
-    kinds = (
-        "drop_after",
-        "drop_before_events",
-        "reset",
-        "status",
-        "slow_drip",
-        "unknown_event",
-        "line_endings",
-        "bom",
-    )
+    kinds = (*COMMON, "line_endings", "bom")
     side_operation = "list_session_events"
     side_extra = {"append_event": {"event_type": "agent.thinking"}}
     # Close behind: after a drop the history listing catches up at once, so a driver
@@ -142,20 +148,18 @@ class Session(Consumer):
     async def body(self, client: Any, job: Job) -> None:
         events = client.sessions.events(self.session_id)
         stream = await resolve(events.stream(heartbeat_seconds=1))
-        job.opened(stream)
-        job.start(self.drive, job)
         marker = False
-        try:
-            while (event := await pull(stream)) is not None:
-                job.tally.add(event.id, fingerprint(event.id, event.type_))
-                if event.type_ == "agent.message":
-                    marker = event.content[0].text == MARKER
-                elif marker and event.type_ == "session.status_idle":
-                    self.stop_id = event.id
-                    break
-        finally:
-            job.finished(stream)
-            await close(stream)
+
+        def take(event: Any) -> bool:
+            nonlocal marker
+            job.tally.add(event.id, fingerprint(event.id, event.type_))
+            if event.type_ == "agent.message":
+                marker = event.content[0].text == MARKER
+            elif marker and event.type_ == "session.status_idle":
+                self.stop_id = event.id
+            return self.stop_id is not None
+
+        await self.follow(stream, job, take)
 
     def drive(self, job: Job) -> None:
         path = f"/v1/sessions/{self.session_id}/events"
@@ -176,16 +180,7 @@ class Session(Consumer):
 class Bench(Consumer):
     name = "bench"
     operation = "stream_bench_run_events"
-    kinds = (
-        "drop_after",
-        "drop_before_events",
-        "reset",
-        "status",
-        "duplicate_on_resume",
-        "slow_drip",
-        "unknown_event",
-        "lag",
-    )
+    kinds = (*COMMON, "duplicate_on_resume", "lag")
     side_operation = "list_bench_run_results"
     where = "/v1/projects/soak/scripts/soak.py/bench"
 
@@ -203,6 +198,14 @@ class Bench(Consumer):
             self.control.post(f"{self.where}/cases", {"name": f"c{i}", "inputs": {}})
 
     async def body(self, client: Any, job: Job) -> None:
+        def take(event: Any) -> bool:
+            if isinstance(event, RunResult):
+                r = event.result
+                job.tally.add(r.id, fingerprint(r.id, r.case_id, r.verdict))
+            elif isinstance(event, RunLagged):
+                job.stats["lagged"] += 1
+            return isinstance(event, RunTerminal)
+
         for _ in range(self.runs):
             run = await resolve(
                 client.benches.trigger_run("soak", "soak.py", channel="soak")
@@ -213,21 +216,7 @@ class Bench(Consumer):
                     run.id, fill_gaps=True, heartbeat_seconds=1
                 )
             )
-            job.opened(sub)
-            ended = False
-            try:
-                while (event := await pull(sub)) is not None:
-                    if isinstance(event, RunResult):
-                        r = event.result
-                        job.tally.add(r.id, fingerprint(r.id, r.case_id, r.verdict))
-                    elif isinstance(event, RunTerminal):
-                        ended = True
-                    else:
-                        job.stats["lagged"] += 1
-            finally:
-                job.finished(sub)
-                await close(sub)
-            if not ended:
+            if not await self.follow(sub, job, take, drive=False):
                 return  # ended by the watchdog: a hang, reported as such
 
     def listed(self) -> list[tuple[str, int]]:

@@ -8,11 +8,24 @@ import pytest
 
 import agentrail
 from agentrail import RunLagged, RunResult, StreamSettings
+from tests.integration.test_streams import start_run
 from tests.twin import items, resolve, run
 
 pytestmark = pytest.mark.timeout(60)
 
 FAST = agentrail.Backoff(initial=0.01, cap=0.02)
+
+
+async def every_result_once(client: Any, run_id: int) -> tuple[Any, Any, Any]:
+    """Follow a run with fill_gaps; its results arrive once each, in /results order.
+    Returns the subscription, what it yielded and the listed results."""
+    sub = await resolve(client.bench_runs.subscribe_run_events(run_id, fill_gaps=True))
+    got = await items(sub)
+    listed = await resolve(client.bench_runs.list_results(run_id))
+    assert [e.result.id for e in got if isinstance(e, RunResult)] == [
+        r.id for r in listed
+    ]
+    return sub, got, listed
 
 
 def test_a_failed_gap_fill_resumes_before_the_lag(mode: str, mock: Any) -> None:
@@ -25,18 +38,8 @@ def test_a_failed_gap_fill_resumes_before_the_lag(mode: str, mock: Any) -> None:
                     retry_after=0, times=3)  # fmt: skip
 
     async def body(client: Any) -> None:
-        await resolve(client.benches.put("p", "s", config={}))
-        for i in range(8):
-            await resolve(client.benches.add_case("p", "s", name=f"c{i}", inputs={}))
-        run_ = await resolve(client.benches.trigger_run("p", "s", channel="x"))
-        sub = await resolve(
-            client.bench_runs.subscribe_run_events(run_.id, fill_gaps=True)
-        )
-        got = await items(sub)
-        listed = await resolve(client.bench_runs.list_results(run_.id))
-        assert [e.result.id for e in got if isinstance(e, RunResult)] == [
-            r.id for r in listed
-        ]
+        run_ = await start_run(client, 8)
+        sub, got, _ = await every_result_once(client, run_.id)
         assert not any(isinstance(e, RunLagged) for e in got)  # replayed instead
         assert sub.stats["reconnects"] == 1
 
@@ -54,10 +57,7 @@ def test_after_a_filled_lag_the_stream_resumes_past_what_the_listing_gave(
     settings = StreamSettings(max_reconnects=3, backoff=FAST)
 
     async def body(client: Any) -> None:
-        await resolve(client.benches.put("p", "s", config={}))
-        for i in range(30):
-            await resolve(client.benches.add_case("p", "s", name=f"c{i}", inputs={}))
-        run_ = await resolve(client.benches.trigger_run("p", "s", channel="x"))
+        run_ = await start_run(client, 30)
         while (await resolve(client.bench_runs.get(run_.id))).status != "completed":
             pass
         # The first connection skips two results, sends `lagged`, two more, drops.
@@ -65,14 +65,7 @@ def test_after_a_filled_lag_the_stream_resumes_past_what_the_listing_gave(
         # Then each connection drops after one frame.
         mock.faults.add("drop_after", operation="stream_bench_run_events", n=1,
                         times=5)  # fmt: skip
-        sub = await resolve(
-            client.bench_runs.subscribe_run_events(run_.id, fill_gaps=True)
-        )
-        got = await items(sub)
-        listed = await resolve(client.bench_runs.list_results(run_.id))
-        assert [e.result.id for e in got if isinstance(e, RunResult)] == [
-            r.id for r in listed
-        ]
+        _, _, listed = await every_result_once(client, run_.id)
         streams = [
             r for r in mock.requests if r.operation_id == "stream_bench_run_events"
         ]
