@@ -102,13 +102,16 @@ class Counts:
         )
 
 
+TALLY_BYTES = 12  # an id (8 bytes) and a fingerprint (4) per delivered event
+
+
 class Tally:
     """The ids a consumer was handed, in order, as integers (the mock's ids are 12
-    zero-padded digits), with a fingerprint each: 12 bytes per event."""
+    zero-padded digits), with a fingerprint each."""
 
     def __init__(self) -> None:
         self.ids = array("q")
-        self.prints = array("L")
+        self.prints = array("I")  # crc32: 4 bytes
         self.last = 0
 
     def add(self, event_id: str, print_: int) -> None:
@@ -236,14 +239,16 @@ class Report:
 
     @property
     def rss_growth_kib(self) -> int:
-        """RSS at the end minus RSS once a fifth of the events were in (warm-up:
-        the dedupe window fills, the pools connect)."""
+        """The client's RSS growth after warm-up (a fifth of the events: the dedupe
+        window fills, the pools connect), less the tally's own 12 bytes an event."""
         if not self.rss:
             return 0
-        warm = next(
-            (k for n, k in self.rss if n >= self.counts.delivered // 5), self.rss[0][1]
+        at, warm = next(
+            ((n, k) for n, k in self.rss if n >= self.counts.delivered // 5),
+            self.rss[0],
         )
-        return self.rss[-1][1] - warm
+        end_at, end = self.rss[-1]
+        return end - warm - (end_at - at) * TALLY_BYTES // 1024
 
     @property
     def ok(self) -> bool:
@@ -267,7 +272,8 @@ class Report:
             yield (
                 f"  rss: {self.rss[0][1] / 1024:.1f} MiB at the start, "
                 f"{self.rss[-1][1] / 1024:.1f} at the end, max {top / 1024:.1f}; "
-                f"growth after warm-up {self.rss_growth_kib / 1024:+.1f} MiB"
+                f"growth after warm-up (less the tally) "
+                f"{self.rss_growth_kib / 1024:+.1f} MiB"
             )
 
 
