@@ -20,12 +20,14 @@ import httpx
 from agentrail_api.api.benches import list_bench_run_results, stream_bench_run_events
 from agentrail_api.api.logs import stream_session_logs
 from agentrail_api.api.sessions import list_session_events, stream_session_events
-from agentrail_api.api.tasks import stream_task_events
+from agentrail_api.api.tasks import list_task_events, stream_task_events
 from agentrail_api.models.bench_result_page import BenchResultPage
+from agentrail_api.models.list_order import ListOrder
 from agentrail_api.models.session_event_page import SessionEventPage
+from agentrail_api.models.task_lifecycle_event_page import TaskLifecycleEventPage
 from agentrail_api.types import UNSET
 
-from ._base import Call
+from ._base import Call, build
 from ._errors import APIError, EventDecodeError
 from ._events import (
     LOG_EVENTS,
@@ -35,6 +37,7 @@ from ._events import (
     RunLagged,
     RunResult,
     RunTerminal,
+    _task_event,
 )
 from ._options import StreamOptions, StreamSettings
 from ._params import pager
@@ -103,6 +106,11 @@ class StreamSpec:
     """The item type after which the stream is over (`RunTerminal`)."""
     resumes: bool = True
     """Whether the server replays after `Last-Event-ID` (not live sessions)."""
+    before_connect: Callable[[StreamState, bool], Generator[Any, Any, Items]] | None = (
+        None
+    )
+    """Runs before each connect while there is no resume point (the task stream's
+    anchor); True until a connect has succeeded."""
 
 
 def follow(spec: StreamSpec, state: StreamState) -> Flow:
@@ -110,6 +118,11 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
     first = True
     while True:
         try:
+            if spec.before_connect is not None and not state.last_event_id:
+                early = yield from spec.before_connect(state, first)
+                if early:
+                    state.attempts = 0
+                    yield Emit(early)
             request = spec.request(state)
             headers = state.request_headers()
             if not spec.resumes:
@@ -205,13 +218,19 @@ def stream_timeout(base: httpx.Timeout, heartbeat: int, factor: float) -> httpx.
     )
 
 
-def _walk(make: Callable[[str | None], Call[Any]]) -> Generator[Any, Any, list[Any]]:
-    """Every item of a list operation, page after page, through `Fetch`."""
+def _walk(
+    make: Callable[[str | None], Call[Any]], until: str | None = None
+) -> Generator[Any, Any, list[Any]]:
+    """Every item of a list operation (up to the one with id `until`), page after
+    page, through `Fetch`."""
     out: list[Any] = []
     cursor: str | None = None
     while True:
         page = yield Fetch(make(cursor))
-        out.extend(page.data)
+        for item in page.data:
+            out.append(item)
+            if until is not None and item.id == until:
+                return out
         cursor = page.next_cursor if page.has_more else None
         if not cursor:
             return out
@@ -235,7 +254,38 @@ def task_events(options: StreamOptions, limits: Limits) -> tuple[StreamSpec, str
             heartbeat_seconds=limits.heartbeat,
         )
 
-    return StreamSpec(request, TASK_EVENTS, limits), cursor or ""
+    if cursor is not None:
+        return StreamSpec(request, TASK_EVENTS, limits), cursor
+    newest = build(
+        list_task_events, TaskLifecycleEventPage, limit=1, order=ListOrder.DESC
+    )
+    every = pager(
+        list_task_events, TaskLifecycleEventPage, limit=100, order=None, cursor=None
+    )
+    wanted = None if types is None else set(types.split(","))
+
+    def anchor(state: StreamState, first: bool) -> Generator[Any, Any, Items]:
+        # Without a cursor the stream starts live, so a reconnect before the first
+        # event would start live again and skip what came in between. Resume from
+        # the newest event at open time instead (the server filters the replay).
+        page = yield Fetch(newest)
+        if not page.data:
+            return []  # no event at all yet: live is exact
+        last = page.data[0].id
+        missed: Items = []
+        if not first:
+            # The log was empty when the stream opened: every event up to `last` is
+            # new (filtered here as the server would); the replay brings the rest.
+            for e in (yield from _walk(every, until=last)):
+                event = _task_event(e.to_dict())
+                if (wanted is None or event.type in wanted) and (
+                    task_id is None or event.task_id == task_id
+                ):
+                    missed.append((e.id, event))
+        state.last_event_id = last
+        return [(i, e) for i, e in missed if state.accept(i)]
+
+    return StreamSpec(request, TASK_EVENTS, limits, before_connect=anchor), ""
 
 
 def session_logs(session_id: str, limits: Limits) -> StreamSpec:

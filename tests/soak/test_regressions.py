@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import agentrail
-from agentrail import RunLagged, RunResult, StreamSettings
+from agentrail import RunLagged, RunResult, StreamOptions, StreamSettings
 from tests.integration.test_streams import start_run
 from tests.twin import items, resolve, run
 
@@ -73,3 +73,29 @@ def test_after_a_filled_lag_the_stream_resumes_past_what_the_listing_gave(
 
     run(mode, body, api_key=mock.admin_key, base_url=mock.url, backoff=FAST,
         streams=settings)  # fmt: skip
+
+
+@pytest.mark.parametrize("before", [0, 3], ids=["empty-log", "events-before"])
+@pytest.mark.parametrize("types", [None, ["task.shipped", "task.updated"]])
+def test_a_task_stream_dropped_before_its_first_event_loses_nothing(
+    mode: str, mock: Any, before: int, types: list[str] | None
+) -> None:
+    """A task stream opened without a cursor and dropped before its first event
+    still delivers every event sent after it opened: reconnecting "live" would skip
+    those sent meanwhile (seed 35894 lost the first 4,043 events)."""
+    mock.config.update(retry_ms=10)
+    mock.state.emit_task_events(before)
+    mock.faults.add("drop_after", operation="stream_task_events", n=0)
+    mock.faults.add("status", operation="stream_task_events", code=503, retry_after=1)
+
+    async def body(client: Any) -> None:
+        options = StreamOptions(event_types=types)
+        stream = await resolve(client.stream_events(options))  # then dropped
+        sent = mock.state.emit_task_events(8)  # while it waits out the 503
+        wanted = [e["id"] for e in sent if types is None or e["type"] in types]
+        got = await items(stream, len(wanted))
+        assert [e.id for e in got] == wanted
+        assert stream.stats["reconnects"] >= 1
+
+    run(mode, body, api_key=mock.admin_key, base_url=mock.url, backoff=FAST,
+        streams=StreamSettings(backoff=FAST))  # fmt: skip
