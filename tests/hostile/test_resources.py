@@ -221,7 +221,10 @@ def test_cancelling_during_a_reconnect_wait_ends_at_once(mock: Any) -> None:
             reader.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await reader
-            return len(mock.requests), loop.time() - started
+            streams = [
+                r for r in mock.requests if r.operation_id == "stream_task_events"
+            ]
+            return len(streams), loop.time() - started
 
     requests, seconds = asyncio.run(main())
     assert requests == 1 and seconds < 1

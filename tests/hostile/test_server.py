@@ -210,11 +210,13 @@ def test_a_same_origin_redirect_is_not_followed_either(mode: str) -> None:
 # ------------------------------------------------------------------ streams
 
 
-def events(n: int) -> Callable[[Any], Any]:
-    """Open the task stream and take `n` events."""
+def events(n: int, cursor: str | None = "000000000000") -> Callable[[Any], Any]:
+    """Open the task stream and take `n` events (from a cursor: the script answers
+    the stream request only, not the listing a stream without one starts with)."""
 
     async def call(client: Any) -> Any:
-        stream = await resolve(client.stream_events(StreamOptions(heartbeat_seconds=1)))
+        options = StreamOptions(cursor=cursor, heartbeat_seconds=1)
+        stream = await resolve(client.stream_events(options))
         try:
             got = await items(stream, n)
             return got, dict(stream.stats)
@@ -272,6 +274,16 @@ STREAM_ERRORS = [
         id="10-mb-event-over-a-1-mb-cap",
     ),
 ]
+
+
+def test_a_hostile_answer_to_the_opening_listing_is_a_typed_error(mode: str) -> None:
+    """Without a cursor a stream first lists the newest event (its resume point);
+    JSON cut short there is retried, then ReconnectsExhaustedError, in time."""
+    result, seconds, hostile = outcome(mode, as_json(200, CUT), events(1, None))
+    assert type(result) is agentrail.ReconnectsExhaustedError
+    assert type(result.__cause__) is agentrail.APIResponseValidationError
+    assert seconds < 2
+    assert {r.path.split("?")[0] for r in hostile.requests} == {"/v1/task-events"}
 
 
 @pytest.mark.parametrize(("script", "expected", "options"), STREAM_ERRORS)
