@@ -9,7 +9,7 @@ PY     := $(BIN)/python
 LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock) examples
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo generate check-generated format lint test contract mock bench check clean
+.PHONY: help install lock demo generate check-generated format lint test contract soak mock bench check clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ test: $(STAMP) ## run the unit, integration and contract tests
 
 contract: $(STAMP) ## run only the contract tests (schemathesis: the mock against openapi.yaml)
 	$(PY) -m pytest tests/contract $(PYTEST_ARGS)
+
+SEED ?=
+soak: $(STAMP) ## fault soak: 3 consumers, sync and async, 100,000 events each (SEED=n replays)
+	$(PY) -m tests.soak $(if $(SEED),--seed $(SEED)) $(SOAK_ARGS)
 
 PORT ?= 4010
 mock: $(STAMP) ## serve the mock on 127.0.0.1:$(PORT) (default 4010) until Ctrl-C

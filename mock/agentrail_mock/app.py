@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import itertools
 import json
 from collections.abc import Callable
@@ -189,7 +190,11 @@ class MockApp:
     ) -> None:
         state = self.state
         scheme, _, key = headers.get("authorization", "").partition(" ")
-        granted = state.keys.get(key.strip()) if scheme.lower() == "bearer" else None
+        granted = (
+            granted_scopes(state.keys, key.strip())
+            if scheme.lower() == "bearer"
+            else None
+        )
         if granted is None:
             await self.error(send, 401, "missing or unknown API key", request_id)
             return
@@ -335,6 +340,20 @@ def _drip(send: Send) -> Send:
             await send({"type": "http.response.body", "body": b""})
 
     return drip
+
+
+def granted_scopes(keys: dict[str, list[str]], presented: str) -> list[str] | None:
+    """The scopes of the presented key, or None if it is no key.
+
+    Compared in constant time with every key (no dict lookup, no early exit), so how
+    long a refusal takes does not tell how much of a key was right.
+    """
+    found = None
+    candidate = presented.encode()
+    for key, scopes in keys.items():
+        if hmac.compare_digest(key.encode(), candidate):
+            found = scopes
+    return found
 
 
 def method_path_body(scope: dict[str, Any], body: bytes) -> bytes:

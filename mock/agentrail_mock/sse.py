@@ -65,6 +65,13 @@ class StreamWriter:
         self.first = True
         self.retry_sent = False
         self.disconnected = asyncio.Event()
+        # Where the response ends (drop or stall): `n` of drop_after / stall_after, or
+        # the `drop_after` param any stream fault may carry, so that a fault plan can
+        # chain faults across reconnects (a request takes one fault: faults.py).
+        drop_at = self.params.get("drop_after")
+        if self.kind in ("drop_after", "stall_after"):
+            drop_at = self.params["n"]
+        self.drop_at = None if drop_at is None else int(drop_at)
         if self.kind == "duplicate_on_resume":
             source.duplicate(int(self.params["n"]))
         if self.kind == "lag":
@@ -128,10 +135,9 @@ class StreamWriter:
         batch: list[str] = []
         self._maybe_unknown(batch)
         for frame in frames:
-            if self.kind in ("drop_after", "stall_after"):
-                if self.events_sent >= int(self.params["n"]):
-                    await self._flush(batch)
-                    return False
+            if self.drop_at is not None and self.events_sent >= self.drop_at:
+                await self._flush(batch)
+                return False
             self.events_sent += 1
             batch.append(self._render(frame))
             self._maybe_unknown(batch)
@@ -151,9 +157,7 @@ class StreamWriter:
 
     async def _ends_by_fault(self) -> bool:
         """Before the first frame: drop_after 0 / stall_after 0 act at once."""
-        if self.kind in ("drop_after", "stall_after") and int(self.params["n"]) <= 0:
-            return True
-        return False
+        return self.drop_at is not None and self.drop_at <= 0
 
     async def run(self) -> None:
         wake = self.state.notifier.subscribe()

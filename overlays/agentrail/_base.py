@@ -85,7 +85,16 @@ def _parser(
             return None  # type: ignore[return-value]
         try:
             value = module._parse_response(client=_PARSER_CLIENT, response=response)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # RecursionError: JSON nested past the interpreter's limit; OverflowError:
+        # a date or number no Python type holds.
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            RecursionError,
+            OverflowError,
+        ) as exc:
             raise _invalid(response, f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(value, expected):
             raise _invalid(response, f"expected {expected.__name__}")
@@ -113,7 +122,13 @@ def finish(call: Call[T], response: httpx.Response) -> T:
 
 def error_from_response(response: httpx.Response) -> APIStatusError:
     """The typed error for a non-2xx answer whose body has been read."""
-    return status_error(response.status_code, response.headers, response.content)
+    content = response.content
+    # A server or proxy may quote the key back ("invalid key: ..."); the error's
+    # message and body end up in logs and bug reports, so the key is cut out.
+    scheme, _, key = response.request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and len(key) >= 8 and key.encode() in content:
+        content = content.replace(key.encode(), b"[redacted]")
+    return status_error(response.status_code, response.headers, content)
 
 
 def translate(exc: httpx.HTTPError) -> APIConnectionError:

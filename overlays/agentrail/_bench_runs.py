@@ -45,7 +45,7 @@ from agentrail_api.types import UNSET
 
 from ._base import Call, build
 from ._flows import run_events
-from ._params import Json, idempotency_key, optional_model, pager
+from ._params import Json, any_json, idempotency_key, optional_model, pager
 from ._validate import check_external_id, check_id, check_int_id, check_text
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def _patch_case(
     body = UpdateCaseRequest(
         name=UNSET if name is None else check_text("name", name),
         inputs=optional_model(JsonObject, inputs, "inputs"),
-        expected_output=expected_output,
+        expected_output=any_json("expected_output", expected_output),
     )
     return build(update_case, BenchCase, case_id, body=body)
 

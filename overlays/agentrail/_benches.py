@@ -34,7 +34,7 @@ from agentrail_api.types import UNSET
 
 from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
-from ._params import Json, Order, idempotency_key, model, pager
+from ._params import Json, Order, any_json, idempotency_key, model, pager
 from ._validate import check_id, check_script, check_text
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _add_case(
     body = AddBenchCaseRequest(
         name=check_text("name", name),
         inputs=model(JsonObject, inputs, "inputs"),
-        expected_output=expected_output,
+        expected_output=any_json("expected_output", expected_output),
     )
     key = idempotency_key(key)
     return build(add_bench_case, BenchCase, *ids, body=body, idempotency_key=key)

@@ -59,6 +59,16 @@ class _BaseClient:
             raise InvalidArgumentError("max_retries must be an int")
         if max_retries < 0:
             raise InvalidArgumentError("max_retries must not be negative")
+        if not (
+            timeout is None
+            or isinstance(timeout, httpx.Timeout)
+            or (isinstance(timeout, int | float) and not isinstance(timeout, bool))
+        ):
+            # httpx.Timeout("1") is accepted and fails at the first request instead.
+            raise InvalidArgumentError(
+                "timeout must be seconds, an httpx.Timeout or None, "
+                f"not {type(timeout).__name__}"
+            )
         url = base_url or os.environ.get("AGENTRAIL_BASE_URL") or DEFAULT_BASE_URL
         self.base_url = httpx.URL(str(url).rstrip("/"))
         """The API's base URL, without a trailing slash."""
@@ -239,7 +249,7 @@ class Client(_BaseClient):
         `InsufficientScopeError` here. `stream.last_event_id` is the cursor to resume
         from, in this process or another.
         """
-        o = options or StreamOptions()
+        o = _stream_options(options)
         spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
         return self._stream(spec, cursor)
 
@@ -349,7 +359,7 @@ class AsyncClient(_BaseClient):
         `async for` it directly, or `await` it first to connect (a key without
         `events:read` raises `InsufficientScopeError` before any event).
         """
-        o = options or StreamOptions()
+        o = _stream_options(options)
         spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
         return self._stream(spec, cursor)
 
@@ -367,6 +377,16 @@ class AsyncClient(_BaseClient):
             _cursor(model),
             next=lambda c: self._page(make, c),
         )
+
+
+def _stream_options(options: object) -> StreamOptions:
+    if options is None:
+        return StreamOptions()
+    if not isinstance(options, StreamOptions):
+        raise InvalidArgumentError(
+            f"options must be a StreamOptions, not {type(options).__name__}"
+        )
+    return options
 
 
 def _cursor(model: Any) -> str | None:

@@ -259,7 +259,7 @@ def status_error(
     body: object
     try:
         body = json.loads(content) if content else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the limit
         body = content.decode("utf-8", "replace")
     error = body.get("error") if isinstance(body, dict) else None
     code = message = ""

@@ -93,7 +93,7 @@ class SessionLogEvent:
         """`data` parsed as JSON; raises `EventDecodeError` if it is not JSON."""
         try:
             return json.loads(self.data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise EventDecodeError(
                 f"log event {self.id!r}: data is not JSON", last_event_id=self.id
             ) from exc
@@ -119,7 +119,7 @@ def _loads(text: str) -> Any:
 def _payload(sse: ServerSentEvent) -> dict[str, Any]:
     try:
         value = _loads(sse.data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # nesting past the recursion limit
         raise EventDecodeError(
             f"{sse.event!r} event {sse.id!r}: data is not JSON", last_event_id=sse.id
         ) from exc
@@ -140,7 +140,8 @@ def _checked(
         payload = _payload(sse)
         try:
             return parse(payload)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # OverflowError: int() of an infinite number (JSON's 1e400 is one).
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise EventDecodeError(
                 f"{sse.event!r} event {sse.id!r}: {type(exc).__name__}: {exc}",
                 last_event_id=sse.id,

@@ -23,9 +23,16 @@ import httpx
 
 from agentrail_api.types import UNSET
 
-from ._base import Call
+from ._base import Call, build
 from ._errors import APIError, EventDecodeError
-from ._events import LOG_EVENTS, TASK_EVENTS, RunLagged, RunResult, RunTerminal
+from ._events import (
+    LOG_EVENTS,
+    TASK_EVENTS,
+    RunLagged,
+    RunResult,
+    RunTerminal,
+    _task_event,
+)
 from ._options import StreamOptions, StreamSettings
 from ._params import pager
 from ._sse import ServerSentEvent, SSEDecoder
@@ -95,6 +102,11 @@ class StreamSpec:
     """Whether the server replays after `Last-Event-ID` (not live sessions)."""
     start: str = ""
     """The id to resume after on the first connect: a `last_event_id` kept earlier."""
+    before_connect: Callable[[StreamState, bool], Generator[Any, Any, Items]] | None = (
+        None
+    )
+    """Runs before each connect while there is no resume point (the task stream's
+    anchor); True until a connect has succeeded."""
 
 
 def follow(spec: StreamSpec, state: StreamState) -> Flow:
@@ -102,6 +114,11 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
     first = True
     while True:
         try:
+            if spec.before_connect is not None and not state.last_event_id:
+                early = yield from spec.before_connect(state, first)
+                if early:
+                    state.attempts = 0
+                    yield Emit(early)
             request = spec.request(state)
             headers = state.request_headers()
             if not spec.resumes:
@@ -130,10 +147,12 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
                     state.retry_ms = decoder.retry
                 if not events:
                     continue  # a heartbeat, or part of an event
-                items, finished = yield from _accept(spec, state, events)
+                items, finished, failed = yield from _accept(spec, state, events)
                 if items:
                     state.attempts = 0
                     yield Emit(items)
+                if failed is not None:
+                    raise failed  # after handing over what came before it
                 if finished:
                     return
         except APIError as exc:
@@ -144,8 +163,9 @@ def follow(spec: StreamSpec, state: StreamState) -> Flow:
 
 def _accept(
     spec: StreamSpec, state: StreamState, events: list[ServerSentEvent]
-) -> Generator[Any, Any, tuple[Items, bool]]:
-    """The new, known, well-formed events of one read, typed."""
+) -> Generator[Any, Any, tuple[Items, bool, APIError | None]]:
+    """The new, known, well-formed events of one read, typed; whether the stream is
+    over; and the error of a hook that failed (the events before it still count)."""
     out: Items = []
     table, accept, expand = spec.table, state.accept, spec.expand
     for sse in events:
@@ -159,6 +179,7 @@ def _accept(
             continue
         if event_id and not accept(event_id):
             continue  # delivered before (at-least-once delivery, api.md)
+        previous = state.last_event_id
         if event_id:
             state.last_event_id = event_id
         try:
@@ -167,13 +188,23 @@ def _accept(
             state.malformed += 1
             log.warning("skipping malformed event: %s", exc)
             continue
-        out.append((event_id, item))
         hook = expand.get(type(item)) if expand else None
+        more: Items = []
         if hook is not None:
-            out.extend((yield from hook(item, event_id, state)))
+            try:
+                more = yield from hook(item, event_id, state)
+            except APIError as exc:
+                # The missed items were not fetched. Resuming after this event (a
+                # `lagged` marker carries the last dropped result's id) would skip
+                # them for good; resume from the event before it, and the server
+                # replays them.
+                state.rewind(event_id, previous)
+                return out, False, exc
+        out.append((event_id, item))
+        out.extend(more)
         if type(item) is spec.ends_with:
-            return out, True
-    return out, False
+            return out, True, None
+    return out, False, None
 
 
 def stream_timeout(base: httpx.Timeout, heartbeat: int, factor: float) -> httpx.Timeout:
@@ -185,13 +216,19 @@ def stream_timeout(base: httpx.Timeout, heartbeat: int, factor: float) -> httpx.
     )
 
 
-def _walk(make: Callable[[str | None], Call[Any]]) -> Generator[Any, Any, list[Any]]:
-    """Every item of a list operation, page after page, through `Fetch`."""
+def _walk(
+    make: Callable[[str | None], Call[Any]], until: str | None = None
+) -> Generator[Any, Any, list[Any]]:
+    """Every item of a list operation (up to the one with id `until`), page after
+    page, through `Fetch`."""
     out: list[Any] = []
     cursor: str | None = None
     while True:
         page = yield Fetch(make(cursor))
-        out.extend(page.data)
+        for item in page.data:
+            out.append(item)
+            if until is not None and item.id == until:
+                return out
         cursor = page.next_cursor if page.has_more else None
         if not cursor:
             return out
@@ -202,9 +239,10 @@ def task_events(options: StreamOptions, limits: Limits) -> tuple[StreamSpec, str
 
     `cursor` is sent until the first event arrives; after that `Last-Event-ID` wins.
     """
-    from agentrail_api.api.tasks import (
-        stream_task_events,
-    )  # lazily: see the module docstring
+    # Lazily: see the module docstring.
+    from agentrail_api.api.tasks import list_task_events, stream_task_events
+    from agentrail_api.models.list_order import ListOrder
+    from agentrail_api.models.task_lifecycle_event_page import TaskLifecycleEventPage
 
     o = options
     types = None if o.event_types is None else check_event_types(o.event_types)
@@ -219,7 +257,38 @@ def task_events(options: StreamOptions, limits: Limits) -> tuple[StreamSpec, str
             heartbeat_seconds=limits.heartbeat,
         )
 
-    return StreamSpec(request, TASK_EVENTS, limits), cursor or ""
+    if cursor is not None:
+        return StreamSpec(request, TASK_EVENTS, limits), cursor
+    newest = build(
+        list_task_events, TaskLifecycleEventPage, limit=1, order=ListOrder.DESC
+    )
+    every = pager(
+        list_task_events, TaskLifecycleEventPage, limit=100, order=None, cursor=None
+    )
+    wanted = None if types is None else set(types.split(","))
+
+    def anchor(state: StreamState, first: bool) -> Generator[Any, Any, Items]:
+        # Without a cursor the stream starts live, so a reconnect before the first
+        # event would start live again and skip what came in between. Resume from
+        # the newest event at open time instead (the server filters the replay).
+        page = yield Fetch(newest)
+        if not page.data:
+            return []  # no event at all yet: live is exact
+        last = page.data[0].id
+        missed: Items = []
+        if not first:
+            # The log was empty when the stream opened: every event up to `last` is
+            # new (filtered here as the server would); the replay brings the rest.
+            for e in (yield from _walk(every, until=last)):
+                event = _task_event(e.to_dict())
+                if (wanted is None or event.type in wanted) and (
+                    task_id is None or event.task_id == task_id
+                ):
+                    missed.append((e.id, event))
+        state.last_event_id = last
+        return [(i, e) for i, e in missed if state.accept(i)]
+
+    return StreamSpec(request, TASK_EVENTS, limits, before_connect=anchor), ""
 
 
 def session_logs(session_id: str, limits: Limits, after: str | None) -> StreamSpec:
@@ -267,11 +336,16 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
         # not seen yet, in the server's order, right after the `lagged` marker. The
         # marker carries the id of the last dropped result, so that id is not "seen".
         listed = yield from _walk(results)
-        return [
+        missed = [
             (r.id, RunResult(r))
             for r in listed
             if r.id == lagged_id or state.accept(r.id)
         ]
+        # The listing holds every result so far, so a reconnect resumes after its
+        # last: resuming at the marker would replay all that it handed over.
+        if listed:
+            state.last_event_id = listed[-1].id
+        return missed
 
     expand: dict[type, Hook] = {RunLagged: missed} if fill_gaps else {}
     return StreamSpec(request, RUN_EVENTS, limits, None, expand, RunTerminal)
@@ -291,7 +365,7 @@ def session_events(
     from ._model_events import SESSION_EVENTS
 
     check_id("session_id", session_id)
-    start = "" if after is None else check_cursor("after_id", after)
+    start = "" if after is None else check_id("after_id", after)
 
     def request(state: StreamState) -> dict[str, Any]:
         return stream_session_events._get_kwargs(

@@ -7,13 +7,14 @@ idempotency keys, each checked before any request is sent.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from types import ModuleType
 from typing import Any, TypeVar, cast
 
-from agentrail_api.models import JsonObject, ListOrder
+from agentrail_api.models import JsonObject, ListOrder, Metadata
 from agentrail_api.types import UNSET, Unset
 
 from ._base import Call, build, new_idempotency_key
@@ -32,6 +33,25 @@ E = TypeVar("E", bound=StrEnum)
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,255}")
 
 
+def check_json(name: str, value: object) -> None:
+    """Refuse what `json.dumps` would reject or silently change on the way out."""
+    try:
+        # NaN and infinities are not JSON (RFC 8259 sec. 6); cycles, other types.
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidArgumentError(f"{name} is not JSON: {exc}") from None
+    stack = [value]
+    while stack:  # acyclic now: dumps refuses cycles
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                # dumps would turn 1 into "1" without a word.
+                raise InvalidArgumentError(f"{name} has a key that is not a str")
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
 def model(cls: type[M], value: object, name: str) -> M:
     """`value` as the generated model `cls`: an instance as is, a dict via from_dict."""
     if isinstance(value, cls):
@@ -40,6 +60,7 @@ def model(cls: type[M], value: object, name: str) -> M:
         raise InvalidArgumentError(
             f"{name} must be a dict or {cls.__name__}, not {type(value).__name__}"
         )
+    check_json(name, dict(value))
     try:
         built: M = cast(Any, cls).from_dict(dict(value))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -48,6 +69,22 @@ def model(cls: type[M], value: object, name: str) -> M:
             f"{name} is not a valid {cls.__name__}: {type(exc).__name__}: {exc}"
         ) from None
     return built
+
+
+def any_json(name: str, value: object) -> Any:
+    """A field that takes any JSON value (`expected_output`), or UNSET."""
+    if not isinstance(value, Unset):
+        check_json(name, value)
+    return value
+
+
+def metadata_model(value: object) -> Metadata | Unset:
+    """`metadata`: str keys to str values (openapi.yaml `Metadata`), or left out."""
+    if isinstance(value, Mapping) and not all(
+        isinstance(v, str) for v in value.values()
+    ):
+        raise InvalidArgumentError("metadata values must be str")
+    return optional_model(Metadata, value, "metadata")
 
 
 def optional_model(cls: type[M], value: object, name: str) -> M | Unset:

@@ -31,7 +31,7 @@ from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
 from ._flows import session_events, session_logs
 from ._model_events import SessionEvent
-from ._params import idempotency_key, model, optional_model, pager
+from ._params import idempotency_key, metadata_model, model, pager
 from ._validate import check_id
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ _OUTGOING: dict[str, type[UserMessageInput] | type[UserInterruptInput]] = {
 def _create(
     metadata: Mapping[str, str] | Metadata | None, key: str | None
 ) -> Call[Session]:
-    body = CreateSessionRequest(metadata=optional_model(Metadata, metadata, "metadata"))
+    body = CreateSessionRequest(metadata=metadata_model(metadata))
     return build(
         create_session, Session, body=body, idempotency_key=idempotency_key(key)
     )

@@ -110,8 +110,10 @@ class SSEDecoder:
 
     * **max_event_bytes** - the most bytes one pending event may hold (its lines since
       the last blank line, or one unterminated line) before `EventTooLargeError`;
-      `None` for no cap. Nothing is truncated; memory stays within the cap plus one
-      read. After the error the decoder holds nothing; abandon the stream.
+      `None` for no cap. Nothing is truncated; memory stays in proportion to the cap,
+      whatever the stream sends: about the cap plus one read for long lines, up to
+      about four times the cap for many short lines (kept as Python strings). After
+      the error the decoder holds nothing; abandon the stream.
     """
 
     def __init__(self, *, max_event_bytes: int | None = 16 * 1024 * 1024) -> None:

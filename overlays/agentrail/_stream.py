@@ -129,6 +129,14 @@ class StreamState:
             recent.discard(order.popleft())
         return True
 
+    def rewind(self, event_id: str, last_event_id: str) -> None:
+        """Forget `event_id` and resume from `last_event_id`: the next connect gets
+        the server to replay what came after it, `event_id` included."""
+        # Out of the set only: the deque keeps its place, and evicting it later
+        # discards nothing, or the id again if it has been accepted since.
+        self._recent.discard(event_id)
+        self.last_event_id = last_event_id
+
     def request_headers(self) -> dict[str, str]:
         """Headers of the next connect (WHATWG 9.2.3: Last-Event-ID if not empty)."""
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}

@@ -35,7 +35,7 @@ from agentrail_api.types import UNSET, Unset
 
 from ._base import AsyncPage, Call, Page, build
 from ._errors import InvalidArgumentError
-from ._params import Order, enum, idempotency_key, optional_model, pager
+from ._params import Order, enum, idempotency_key, metadata_model, pager
 from ._validate import INT64_MAX, check_event_types, check_id, check_range, check_text
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def _create(
     body = CreateTaskRequest(
         title=check_text("title", title),
         branch=UNSET if branch is None else _branch(branch),
-        metadata=optional_model(Metadata, metadata, "metadata"),
+        metadata=metadata_model(metadata),
     )
     return build(create_task, Task, body=body, idempotency_key=idempotency_key(key))
 
@@ -94,7 +94,7 @@ def _update(
     body = UpdateTaskRequest(
         status=UNSET if status is None else enum(TaskStatus, status, "status"),
         branch=_branch(branch),
-        metadata=optional_model(Metadata, metadata, "metadata"),
+        metadata=metadata_model(metadata),
         expected_version=UNSET
         if expected_version is None
         else check_range("expected_version", expected_version, 1, INT64_MAX),

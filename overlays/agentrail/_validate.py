@@ -88,8 +88,6 @@ def check_event_types(value: Iterable[str] | str) -> str:
     items = [value] if isinstance(value, str) else list(value)
     if not items:
         raise InvalidArgumentError("event_types must not be empty; pass None for all")
-    for item in items:
-        _check(
-            _EVENT_TYPE, "event type", str(item) if not isinstance(item, str) else item
-        )
-    return ",".join(str(item) for item in items)
+    for item in items:  # a TaskEventType is a str; 5 is not "5"
+        _check(_EVENT_TYPE, "event type", item)
+    return ",".join(items)

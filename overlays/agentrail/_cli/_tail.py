@@ -101,20 +101,22 @@ def resume_command(argv: list[str], cursor: str) -> str:
 def follow(args: argparse.Namespace, what: str, stream: EventStream[Any]) -> int:
     """Print events until the stream ends, `--max-events`, or Ctrl-C."""
     count = 0
+    # The resume point is the last event *printed*: Ctrl-C can land after the stream
+    # handed an event over and before it reached stdout (`stream.last_event_id`).
+    last = args.cursor or ""
     interrupted = False
     try:
         with stream:
             note(f"following {what} (Ctrl-C to stop)")
             for event in stream:
                 print(render(event, args.json), flush=True)
+                last = event.id
                 count += 1
                 if args.max_events is not None and count >= args.max_events:
                     break
     except KeyboardInterrupt:
         interrupted = True
-    last = stream.last_event_id
-    stats = stream.stats
-    counts = ", ".join(f"{k} {v}" for k, v in stats.items() if v)
+    counts = ", ".join(f"{k} {v}" for k, v in stream.stats.items() if v)
     note(f"stopped after {count} events" + (f" ({counts})" if counts else ""))
     if last:
         note(f"last event id: {last}")
