@@ -55,7 +55,6 @@ class Tally:
     passed: int = 0
     failed: int = 0
     cost: float = 0.0
-    lagged: int = 0
     status: str | None = None
 
     def result(self, event: RunResult) -> str | None:
@@ -68,7 +67,6 @@ class Tally:
         return None
 
     def lag(self, event: RunLagged) -> str | None:
-        self.lagged += event.dropped
         return f"lagged: the server dropped {event.dropped} results for this reader"
 
     def end(self, event: RunTerminal) -> str | None:

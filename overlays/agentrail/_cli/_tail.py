@@ -35,9 +35,8 @@ def _task_json(e: TaskLifecycleEvent) -> dict[str, Any]:
 
 
 def _task_line(e: TaskLifecycleEvent) -> str:
-    d = _task_json(e)
     data = json.dumps(e.data, separators=(",", ":"), sort_keys=True)
-    return f"{e.id}  {d['type']:<20} {e.task_id}  #{e.sequence}  {data}"
+    return f"{e.id}  {str(e.type):<20} {e.task_id}  #{e.sequence}  {data}"
 
 
 def _log_json(e: SessionLogEvent) -> dict[str, Any]:
