@@ -100,7 +100,8 @@ class MockApp:
         headers: dict[str, str] | None = None,
         content_type: str = "application/json",
     ) -> None:
-        raw = b"" if body is None else json.dumps(body).encode()
+        # Raw UTF-8 (RFC 8259 sec. 8.1), not \u escapes: clients must decode it.
+        raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
         out = [(b"request-id", request_id.encode())]
         if body is not None:
             out.append((b"content-type", content_type.encode()))

@@ -105,7 +105,7 @@ class Spec:
             self.templates.setdefault(op.template, []).append(op)
 
     def as_json(self) -> bytes:
-        return json.dumps(self.document).encode()
+        return json.dumps(self.document, ensure_ascii=False).encode()
 
     def _resolve(self, node: Any) -> Any:
         while isinstance(node, dict) and "$ref" in node:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import threading
 import time
 from collections.abc import Iterable
@@ -25,6 +26,24 @@ TASK_EVENT_TYPES = (
     "task.shipped",
 )
 DEFAULT_ADMIN_KEY = "ar_test_admin"
+
+# What the scripted agent says after echoing a message, in turn: real agent output is
+# full of non-ASCII text, and the mock writes it raw (UTF-8), so every client meets
+# multi-byte characters (2, 3 and 4 bytes, a ZWJ emoji sequence) and U+2028, which is
+# data, not a line end, in SSE (WHATWG HTML 9.2.6) and legal unescaped in JSON.
+REPLIES = (
+    "Reçu, je m’en occupe — café, naïve, Ærøskøbing.",
+    "了解しました。すぐに対応します 🚀",
+    "Принято: работаю над этим ✅",
+    "收到！正在处理…\u2028第二行 👍🏽",
+    "Ελήφθη — 👩\u200d💻 ⟶ ¡listo! ½ ≠ ∞",
+)
+
+
+def _dumps(value: Any) -> str:
+    # Raw UTF-8, like real servers; control characters are still escaped, so the
+    # text stays one line.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def rfc3339(t: float) -> str:
@@ -263,11 +282,9 @@ class State:
         self, session_id: str, message: str, stream: str = "stdout"
     ) -> dict[str, Any]:
         """Append a line to a session's log stream."""
-        import json
-
         with self.lock:
             data = {"timestamp": self.now(), "stream": stream, "message": message}
-            line = {"id": self.new_event_id(), "event": "log", "data": json.dumps(data)}
+            line = {"id": self.new_event_id(), "event": "log", "data": _dumps(data)}
             self.session_logs[session_id].append(line)
         self.notifier.notify()
         return line
@@ -290,9 +307,11 @@ class State:
             self.append_session_event(session_id, "session.status_running")
             self.append_log(session_id, "running", stream="status")
             text = " ".join(block["text"] for block in content)
-            self.append_log(session_id, f"received {len(text)} characters")
-            self.append_session_event(session_id, "agent.message", content=content)
-            self.append_log(session_id, "replied")
+            self.append_log(session_id, f"reçu {len(text)} caractères · 受信 📥")
+            reply = REPLIES[len(self.session_events[session_id]) % len(REPLIES)]
+            answer = [*content, {"type": "text", "text": reply}]
+            self.append_session_event(session_id, "agent.message", content=answer)
+            self.append_log(session_id, f"répondu: {reply}")
             session["status"] = "idle"
             self.append_session_event(
                 session_id, "session.status_idle", stop_reason="end_turn"

@@ -28,8 +28,10 @@ class Frame:
 
 
 def _json(value: Any) -> str:
-    # One line by construction: json.dumps escapes control characters.
-    return json.dumps(value, separators=(",", ":"))
+    # One line by construction: json.dumps escapes control characters (CR and LF
+    # among them) even with ensure_ascii=False; U+2028/U+2029 stay raw, and SSE ends
+    # lines only at CR and LF (WHATWG HTML 9.2.6). Raw UTF-8, as real servers write.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.timeout(20)
 
 
 def test_scripted_agent_answers_a_user_message(http: httpx.Client) -> None:
+    """The agent echoes a message and answers it in non-ASCII text, written raw."""
     session = http.post("/v1/sessions", json={"metadata": {"team": "a"}}).json()
     assert session["status"] == "idle" and session["metadata"] == {"team": "a"}
     message = {"type": "user.message", "content": [{"type": "text", "text": "hello"}]}
@@ -25,7 +26,11 @@ def test_scripted_agent_answers_a_user_message(http: httpx.Client) -> None:
         "agent.message",
         "session.status_idle",
     ]
-    assert events[2]["content"] == [{"type": "text", "text": "hello"}]
+    echo, answer = events[2]["content"]
+    assert echo == {"type": "text", "text": "hello"}
+    assert not answer["text"].isascii()
+    listed = http.get(f"/v1/sessions/{session['id']}/events")
+    assert answer["text"].encode() in listed.content  # raw UTF-8, not \u escapes
     assert events[3]["stop_reason"] == "end_turn"
     ids = [e["id"] for e in events]
     assert ids == sorted(ids) and len(set(ids)) == 4
