@@ -1,0 +1,445 @@
+"""A loopback TCP proxy that breaks connections at chosen bytes (tests only).
+
+It sits between a client and the mock, forwards both ways, and asks a planner what to
+do with each connection (refuse it) and each response (cut it with FIN or RST, stall
+it, re-chunk it into 1-byte writes, or take the whole API away for a while). Where a
+response is cut is found by scanning the server's real bytes (scan.py). It runs its
+own asyncio loop in a daemon thread, so sync and async clients use it alike, and it
+needs nothing but the standard library.
+
+    with WireProxy(mock.url, Script([WireFault("data", "rst", at=3)])) as proxy:
+        client = agentrail.Client(key, proxy.url)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import socket
+import struct
+import threading
+from collections import Counter, deque
+from collections.abc import Coroutine, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from tests.wire.scan import (
+    Cut,
+    RequestHead,
+    RequestScanner,
+    ResponseScanner,
+    WireFault,
+)
+
+DRIP_LIMIT = 4096  # 1-byte writes per response at most, then whole reads again
+STALL_MAX = 60.0  # a stalled connection is cut after this, if the client never is
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """A connection-level fault: `accept_rst` accepts and resets at once;
+    `closed_listener` stops listening for `seconds` (connects are refused)."""
+
+    how: str  # "accept_rst" | "closed_listener"
+    seconds: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"refuse/{self.how}"
+
+
+class Planner(Protocol):
+    def on_connect(self) -> Refuse | None: ...
+
+    def on_request(self, head: RequestHead) -> WireFault | None: ...
+
+
+class Script:
+    """Faults in a fixed order: each request whose path matches `paths` takes the
+    next response fault; `refusals` are taken by the next connections."""
+
+    def __init__(
+        self,
+        faults: Iterable[WireFault] = (),
+        *,
+        paths: str = r"",
+        refusals: Iterable[Refuse] = (),
+    ) -> None:
+        self.faults = deque(faults)
+        self.refusals = deque(refusals)
+        self.paths = re.compile(paths)
+
+    def on_connect(self) -> Refuse | None:
+        return self.refusals.popleft() if self.refusals else None
+
+    def on_request(self, head: RequestHead) -> WireFault | None:
+        if self.faults and self.paths.search(head.path):
+            return self.faults.popleft()
+        return None
+
+
+# Where faults land, by weight; head positions deliver no event.
+POSITION_WEIGHTS = {
+    "first_byte": 3,
+    "headers": 3,
+    "header_crlf": 3,
+    "after_headers": 2,
+    "chunk_size": 6,
+    "id": 8,
+    "data": 10,
+    "heartbeat": 3,
+    "utf8": 8,
+    "frame_end": 8,
+}
+EMPTY_POSITIONS = frozenset({"first_byte", "headers", "header_crlf", "after_headers"})
+ACTION_WEIGHTS = {"fin": 10, "rst": 10, "stall": 1}
+
+
+@dataclass
+class SeededPlan:
+    """Random faults from one seed: on `rate` of the matching requests a response
+    fault (where: POSITION_WEIGHTS; how: ACTION_WEIGHTS; 1 in 10 re-chunked into
+    1-byte writes), on `refuse_rate` of connections a refusal, and `outages` times an
+    outage of `outage_seconds` in mid-stream. `mean` is the events a fault lets
+    through on average. At most `max_empty` faults that deliver no event come in a
+    row, so that the client's retry budgets are not exhausted by the plan alone."""
+
+    seed: int
+    paths: str = r"/stream$|/logs/stream$|/events$|/results$"
+    rate: float = 0.5
+    mean: int = 20
+    refuse_rate: float = 0.05
+    outages: int = 0
+    outage_seconds: float = 0.5
+    max_empty: int = 2
+    positions: dict[str, float] = field(default_factory=lambda: dict(POSITION_WEIGHTS))
+    rng: random.Random = field(init=False)
+    empty: int = field(init=False, default=0)
+    _paths: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self._paths = re.compile(self.paths)
+
+    def on_connect(self) -> Refuse | None:
+        if self.empty >= self.max_empty or self.rng.random() >= self.refuse_rate:
+            return None
+        self.empty += 1
+        if self.rng.random() < 0.5:
+            return Refuse("accept_rst")
+        return Refuse("closed_listener", seconds=0.05)
+
+    def on_request(self, head: RequestHead) -> WireFault | None:
+        if (
+            head.method != "GET"
+            or not self._paths.search(head.path)
+            or self.rng.random() >= self.rate
+        ):
+            self.empty = 0
+            return None
+        rng = self.rng
+        names = [p for p in self.positions if self.empty < self.max_empty
+                 or p not in EMPTY_POSITIONS]  # fmt: skip
+        position = rng.choices(names, [self.positions[p] for p in names])[0]
+        self.empty = self.empty + 1 if position in EMPTY_POSITIONS else 0
+        action = rng.choices(list(ACTION_WEIGHTS), list(ACTION_WEIGHTS.values()))[0]
+        if self.outages and position in ("data", "frame_end") and rng.random() < 0.2:
+            self.outages -= 1
+            action = "outage"
+        at = {
+            "heartbeat": rng.randint(0, 2),
+            "chunk_size": rng.randint(0, 3),
+        }.get(position, rng.randint(0, 2 * self.mean))
+        drip = rng.random() < 0.1
+        return WireFault(position, action, at, rng.random(), drip)
+
+
+@dataclass
+class Fired:
+    """One fault that fired: what, where, and the bytes around the cut."""
+
+    label: str
+    path: str
+    offset: int = 0
+    before: bytes = b""  # the last bytes forwarded
+    after: bytes = b""  # the next bytes, never forwarded
+
+
+class WireProxy:
+    """The proxy: `url` to give the client; `fired` counts faults by label."""
+
+    def __init__(self, upstream: str, planner: Planner) -> None:
+        # How long an `outage` cut takes the API away: the planner's, or 0.5 s.
+        self.outage_seconds = float(getattr(planner, "outage_seconds", 0.5))
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.planner = planner
+        self.fired: Counter[str] = Counter()
+        self.armed: Counter[str] = Counter()  # response faults planned
+        self.log: deque[Fired] = deque(maxlen=1000)
+        self.connections = 0
+        self.requests = 0
+        self.drip_writes = 0  # 1-byte writes made
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name="wire-proxy"
+        )
+        self._server: asyncio.Server | None = None
+        self._live: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.port = 0
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` on the proxy's loop, outliving the connection that asked."""
+        task = self._loop.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def outage(self, seconds: float) -> None:
+        """Take the API away now, from any thread, for `seconds`."""
+        self._loop.call_soon_threadsafe(self.background, self._outage(seconds))
+
+    def close_listener(self, seconds: float) -> None:
+        """Refuse connects now, from any thread, for `seconds`."""
+        self._loop.call_soon_threadsafe(self.background, self._close_listener(seconds))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> WireProxy:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        async def shutdown() -> None:
+            if self._server is not None:
+                self._server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            for writer in list(self._live):
+                _reset(writer)
+            others = asyncio.all_tasks() - {asyncio.current_task()}
+            if others:
+                _, pending = await asyncio.wait(others, timeout=5)
+                for task in pending:
+                    task.cancel()
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+        self._loop.close()
+
+    def __enter__(self) -> WireProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def counts(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.fired)
+
+    def _count(self, record: Fired) -> None:
+        with self._lock:
+            self.fired[record.label] += 1
+            self.log.append(record)
+
+    # ------------------------------------------------------------ listening
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(
+            self._handle, "127.0.0.1", self.port, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def _stop_listening(self) -> bool:
+        """Close the listening socket (connects are refused); False if closed."""
+        server, self._server = self._server, None
+        if server is None:
+            return False
+        server.close()
+        return True
+
+    async def _close_listener(self, seconds: float) -> None:
+        """Stop listening, then listen on the same port after `seconds`."""
+        if self._stop_listening():
+            await self._relisten(seconds)
+
+    async def _relisten(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._listen()
+
+    async def _outage(self, seconds: float) -> None:
+        """The API is gone: every connection reset, none accepted, for `seconds`."""
+        stopped = self._stop_listening()
+        for writer in list(self._live):
+            _reset(writer)
+        if stopped:
+            await self._relisten(seconds)
+
+    # ------------------------------------------------------------ one connection
+    async def _handle(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.connections += 1
+        _nodelay(writer)
+        refuse = self.planner.on_connect()
+        if refuse is not None:
+            self._count(Fired(refuse.label, ""))
+            # The listener closes before the reset, so the client's next connect
+            # is refused.
+            if refuse.how == "closed_listener" and self._stop_listening():
+                self.background(self._relisten(refuse.seconds))
+            _reset(writer)
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            _reset(writer)
+            return
+        _nodelay(up_writer)
+        self._live.add(writer)
+        conn = _Connection(self, reader, writer, up_reader, up_writer)
+        try:
+            await conn.run()
+        except asyncio.CancelledError:
+            pass  # the proxy stops (asyncio's server callback logs a cancelled task)
+        finally:
+            self._live.discard(writer)
+            for w in (writer, up_writer):
+                if not w.is_closing():
+                    w.close()
+
+
+class _Connection:
+    """Both directions of one proxied connection."""
+
+    def __init__(
+        self,
+        proxy: WireProxy,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        up_reader: asyncio.StreamReader,
+        up_writer: asyncio.StreamWriter,
+    ) -> None:
+        self.proxy = proxy
+        self.reader, self.writer = reader, writer
+        self.up_reader, self.up_writer = up_reader, up_writer
+        self.requests = RequestScanner()
+        self.scanner = ResponseScanner(None)
+        self.path = ""
+        self.dripped = 0
+
+    async def run(self) -> None:
+        up = asyncio.create_task(self._client_to_server())
+        down = asyncio.create_task(self._server_to_client())
+        done, pending = await asyncio.wait({up, down}, return_when="FIRST_COMPLETED")
+        if down in done and down.result() == "stall":
+            # Hold the client's socket open, silent, until it gives up on us.
+            self.up_writer.close()
+            try:
+                await asyncio.wait_for(asyncio.shield(up), STALL_MAX)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(up, down, return_exceptions=True)
+
+    async def _client_to_server(self) -> None:
+        try:
+            while data := await self.reader.read(65536):
+                for head in self.requests.feed(data):
+                    self.proxy.requests += 1
+                    fault = self.proxy.planner.on_request(head)
+                    if fault is not None:
+                        with self.proxy._lock:
+                            self.proxy.armed[fault.label] += 1
+                    self.scanner = ResponseScanner(fault)
+                    self.path = head.path
+                    self.dripped = 0
+                self.up_writer.write(data)
+                await self.up_writer.drain()
+        except (ConnectionError, OSError):
+            _reset(self.up_writer)
+            return
+        # The client closed: so does the server side.
+        if not self.up_writer.is_closing():
+            self.up_writer.close()
+
+    async def _server_to_client(self) -> str:
+        try:
+            while data := await self.up_reader.read(65536):
+                forward, cut = self.scanner.feed(data)
+                await self._send(forward)
+                if cut is not None:
+                    return await self._act(cut, forward)
+        except (ConnectionError, OSError):
+            # The server reset (the mock's own `reset` fault): so do we.
+            _reset(self.writer)
+            return "reset"
+        if not self.writer.is_closing():
+            self.writer.close()  # the server closed: FIN
+        return "eof"
+
+    async def _send(self, data: bytes) -> None:
+        fault = self.scanner.fault
+        if fault is not None and fault.drip and self.dripped < DRIP_LIMIT:
+            n = min(len(data), DRIP_LIMIT - self.dripped)
+            self.dripped += n
+            self.proxy.drip_writes += n
+            for i in range(n):
+                self.writer.write(data[i : i + 1])
+                await self.writer.drain()
+                await asyncio.sleep(0)
+            data = data[n:]
+        if data:
+            self.writer.write(data)
+            await self.writer.drain()
+
+    async def _act(self, cut: Cut, forward: bytes) -> str:
+        fault = cut.fault
+        rest = bytes(self.scanner.buf[:16])  # what the cut withheld (a peek)
+        record = Fired(fault.label, self.path, cut.offset, forward[-16:], rest)
+        self.proxy._count(record)
+        if fault.action == "fin":
+            self.writer.close()
+            self.up_writer.close()
+        elif fault.action == "rst":
+            _reset(self.writer)
+            _reset(self.up_writer)
+        elif fault.action == "outage":
+            if self.proxy._stop_listening():
+                self.proxy.background(self.proxy._relisten(self.proxy.outage_seconds))
+            for writer in list(self.proxy._live):
+                _reset(writer)
+            _reset(self.up_writer)
+        return fault.action
+
+
+def _nodelay(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with RST instead of FIN (SO_LINGER 0), as a crashed peer does."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None and sock.fileno() >= 0:
+        try:
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+        except OSError:
+            pass
+    writer.transport.abort()
+
+
+def labels(faults: Sequence[WireFault | Refuse]) -> Counter[str]:
+    return Counter(f.label for f in faults)
