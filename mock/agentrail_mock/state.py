@@ -39,6 +39,9 @@ REPLIES = (
     "Ελήφθη — 👩\u200d💻 ⟶ ¡listo! ½ ≠ ∞",
 )
 
+# Notes on synthetic task events, so task streams carry multi-byte text too.
+NOTES = ("prêt", "完了", "готово ✓", "🚢")
+
 
 def _dumps(value: Any) -> str:
     # Raw UTF-8, like real servers; control characters are still escaped, so the
@@ -369,7 +372,12 @@ class State:
             if task_id is None:
                 task_id = self.create_task("synthetic events")["id"]
             out = [
-                self.append_task_event(task_id, t, {"synthetic": i}, notify=False)
+                self.append_task_event(
+                    task_id,
+                    t,
+                    {"synthetic": i, "note": NOTES[i % len(NOTES)]},
+                    notify=False,
+                )
                 for i, t in zip(range(count), cycle, strict=False)
             ]
         self.notifier.notify()

@@ -1,7 +1,13 @@
-"""The three consumers of the soak, each written once for `Client` and `AsyncClient`.
+"""The consumers of the soak, each written once for `Client` and `AsyncClient`.
 
-- tasks: the task lifecycle stream while a driver thread appends events in bursts;
+- tasks: the task lifecycle stream, opened without a cursor on an empty log, while a
+  driver thread appends events in bursts;
+- tasks_cursor: the same stream opened with a cursor into a log that has events;
+- tasks_racing: opened without a cursor on an empty log while the driver is already
+  appending (every event after the stream opened is delivered, and no gap follows
+  the first delivered: issue 12, item 1);
 - session: a followed session (history, then live) while messages keep being sent;
+- logs: a session's log stream (replayed from its start) while messages are sent;
 - bench: bench runs one after another, with lag, subscribed with `fill_gaps=True`.
 
 A consumer stops at a marker the driver sends last (or at each run's terminal), so
@@ -10,6 +16,7 @@ a lost event shows up as a count and the watchdog (harness.Job) ends a hang.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -20,6 +27,7 @@ from tests.soak.harness import Control, Job, fingerprint, pull
 from tests.twin import close, resolve
 
 MARKER = "soak-end"
+MARKER_LOG = "interrupted"  # the log line a user.interrupt writes
 # Fault recipes (plan.RECIPES) every stream meets; each consumer adds its own.
 COMMON = (
     "drop_after",
@@ -101,18 +109,19 @@ class Tasks(Consumer):
     operation = "stream_task_events"
     kinds = (*COMMON, "duplicate_on_resume", "line_endings", "bom")
 
+    cursor: str | None = None  # where the stream is opened
+
     async def body(self, client: Any, job: Job) -> None:
-        options = StreamOptions(heartbeat_seconds=1)
+        options = StreamOptions(heartbeat_seconds=1, cursor=self.cursor)
         stream = await resolve(client.stream_events(options))
+        await self.follow(stream, job, lambda event: self.take(job, event))
 
-        def take(event: Any) -> bool:
-            print_ = fingerprint(event.id, event.type, event.sequence, event.task_id)
-            job.tally.add(event.id, print_)
-            if event.task_id == MARKER:
-                self.stop_id = event.id
-            return self.stop_id is not None
-
-        await self.follow(stream, job, take)
+    def take(self, job: Job, event: Any) -> bool:
+        print_ = fingerprint(event.id, event.type, event.sequence, event.task_id)
+        job.tally.add(event.id, print_)
+        if event.task_id == MARKER:
+            self.stop_id = event.id
+        return self.stop_id is not None
 
     def drive(self, job: Job) -> None:
         sent = 0
@@ -127,7 +136,49 @@ class Tasks(Consumer):
         return [
             (e["id"], fingerprint(e["id"], e["type"], e["sequence"], e["task_id"]))
             for e in self.control.listing("/v1/task-events")
+            if self.cursor is None or int(e["id"]) > int(self.cursor)
         ]
+
+
+class TasksCursor(Tasks):
+    name = "tasks_cursor"
+
+    def setup(self) -> None:
+        # The cursor sits inside a log that has events before and after it.
+        before = self.rng.randint(1, 200)
+        self.cursor = self.control.post("/__mock/task-events", {"count": before})[
+            "last_id"
+        ]
+        self.control.post("/__mock/task-events", {"count": self.rng.randint(1, 200)})
+
+
+class TasksRacing(Tasks):
+    name = "tasks_racing"
+    floor = 0  # the newest id just after the stream opened (0: none)
+    tally_first: int | None = None  # the first id delivered
+
+    async def body(self, client: Any, job: Job) -> None:
+        job.start(self.drive, job)  # the driver is appending while the stream opens
+        stream = await resolve(client.stream_events(StreamOptions(heartbeat_seconds=1)))
+        newest = self.control.http.get("/v1/task-events", params={"order": "desc",
+                                       "limit": 1}).json()["data"]  # fmt: skip
+        self.floor = int(newest[0]["id"]) if newest else 0
+        await self.follow(stream, job, lambda e: self.take(job, e), drive=False)
+
+    def reference(self) -> list[tuple[str, int]]:
+        """Every event after the stream opened, and every event after the first
+        delivered: a stream may begin anywhere during its open, but no gap follows."""
+        first = self.tally_first
+        return [
+            (i, p)
+            for i, p in super().reference()
+            if int(i) > self.floor or (first is not None and int(i) >= first)
+        ]
+
+    def take(self, job: Job, event: Any) -> bool:
+        if self.tally_first is None:
+            self.tally_first = int(event.id)
+        return super().take(job, event)
 
 
 class Session(Consumer):
@@ -152,7 +203,10 @@ class Session(Consumer):
 
         def take(event: Any) -> bool:
             nonlocal marker
-            job.tally.add(event.id, fingerprint(event.id, event.type_))
+            # The agent's (non-ASCII) text counts: a character broken on the wire
+            # shows up as an altered event.
+            texts = [b.text for b in getattr(event, "content", None) or ()]
+            job.tally.add(event.id, fingerprint(event.id, event.type_, *texts))
             if event.type_ == "agent.message":
                 marker = event.content[0].text == MARKER
             elif marker and event.type_ == "session.status_idle":
@@ -174,7 +228,42 @@ class Session(Consumer):
 
     def listed(self) -> list[tuple[str, int]]:
         listing = self.control.listing(f"/v1/sessions/{self.session_id}/events")
-        return [(e["id"], fingerprint(e["id"], e["type"])) for e in listing]
+        return [
+            (e["id"], fingerprint(e["id"], e["type"],
+                                  *[b["text"] for b in e.get("content") or ()]))
+            for e in listing
+        ]  # fmt: skip
+
+
+class Logs(Session):
+    """A session's log stream: every line once, byte for byte, in order."""
+
+    name = "logs"
+    operation = "stream_session_logs"
+    kinds = (*COMMON, "duplicate_on_resume", "line_endings", "bom")
+    side_operation = ""
+    side_extra = {}
+
+    async def body(self, client: Any, job: Job) -> None:
+        logs = client.sessions.logs(self.session_id)
+        stream = await resolve(logs.stream(heartbeat_seconds=1))
+
+        def take(event: Any) -> bool:
+            job.tally.add(event.id, fingerprint(event.id, event.event, event.data))
+            if json.loads(event.data)["message"] == MARKER_LOG:
+                self.stop_id = event.id
+            return self.stop_id is not None
+
+        await self.follow(stream, job, take)
+
+    def drive(self, job: Job) -> None:
+        super().drive(job)  # each message adds four log lines; then the end marker
+        path = f"/v1/sessions/{self.session_id}/events"
+        self.control.post(path, {"events": [{"type": "user.interrupt"}]})
+
+    def listed(self) -> list[tuple[str, int]]:
+        frames = self.control.log_frames(self.session_id, self.stop_id)
+        return [(i, fingerprint(i, e, d)) for i, e, d in frames]
 
 
 class Bench(Consumer):
@@ -207,13 +296,13 @@ class Bench(Consumer):
             return isinstance(event, RunTerminal)
 
         for _ in range(self.runs):
-            run = await resolve(
-                client.benches.trigger_run("soak", "soak.py", channel="soak")
-            )
-            self.run_ids.append(run.id)
+            # Triggered beside the client (not through a fault proxy in between):
+            # the stream is what is under test.
+            run_id = self.control.post(f"{self.where}/runs", {"channel": "soak"})["id"]
+            self.run_ids.append(run_id)
             sub = await resolve(
                 client.bench_runs.subscribe_run_events(
-                    run.id, fill_gaps=True, heartbeat_seconds=1
+                    run_id, fill_gaps=True, heartbeat_seconds=1
                 )
             )
             if not await self.follow(sub, job, take, drive=False):
@@ -227,4 +316,6 @@ class Bench(Consumer):
         return out
 
 
-CONSUMERS: dict[str, type[Consumer]] = {c.name: c for c in (Tasks, Session, Bench)}
+CONSUMERS: dict[str, type[Consumer]] = {
+    c.name: c for c in (Tasks, TasksCursor, TasksRacing, Session, Logs, Bench)
+}

@@ -76,6 +76,41 @@ class Control:
             if not cursor:
                 return
 
+    def log_frames(
+        self, session_id: str, until: str | None
+    ) -> list[tuple[str, str, str]]:
+        """A session's log as the server streams it (there is no list operation):
+        `(id, event, data)` of each frame, up to `until`, or up to the first
+        heartbeat (the replay is over) when `until` is None."""
+        url = f"/v1/sessions/{session_id}/logs/stream"
+        out: list[tuple[str, str, str]] = []
+        fields: dict[str, str] = {}
+        with self.http.stream("GET", url, params={"heartbeat_seconds": 1}) as response:
+            response.raise_for_status()
+            for line in _lines(response):
+                if line.startswith(":"):
+                    return out
+                if line:
+                    name, _, value = line.partition(":")
+                    fields[name] = value[1:] if value.startswith(" ") else value
+                    continue
+                if "data" in fields:
+                    out.append((fields["id"], fields.get("event", ""), fields["data"]))
+                    if fields["id"] == until:
+                        return out
+                fields = {}
+        return out
+
+
+def _lines(response: httpx.Response) -> Iterator[str]:
+    """The lines of an SSE body, split at LF only (the mock's line end; httpx's
+    iter_lines would also split at U+2028, which SSE treats as data)."""
+    pending = b""
+    for chunk in response.iter_bytes():
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            yield line.decode()
+
 
 def fingerprint(*parts: Any) -> int:
     """A checksum of an event's identifying fields, the same for a typed event and
