@@ -110,6 +110,7 @@ class Tasks(Consumer):
     kinds = (*COMMON, "duplicate_on_resume", "line_endings", "bom")
 
     cursor: str | None = None  # where the stream is opened
+    burst = 2_000  # the most events the driver appends at once
 
     async def body(self, client: Any, job: Job) -> None:
         options = StreamOptions(heartbeat_seconds=1, cursor=self.cursor)
@@ -126,7 +127,7 @@ class Tasks(Consumer):
     def drive(self, job: Job) -> None:
         sent = 0
         while sent < self.events - 1 and not job.done.is_set():
-            n = min(self.events - 1 - sent, self.rng.randint(1, 2_000))
+            n = min(self.events - 1 - sent, self.rng.randint(1, self.burst))
             self.control.post("/__mock/task-events", {"count": n})
             sent += n
             self.pace(job, sent)
@@ -154,6 +155,7 @@ class TasksCursor(Tasks):
 
 class TasksRacing(Tasks):
     name = "tasks_racing"
+    burst = 20  # small: the stream opens while they keep coming
     floor = 0  # the newest id just after the stream opened (0: none)
     tally_first: int | None = None  # the first id delivered
 

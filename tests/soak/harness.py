@@ -299,7 +299,12 @@ class Report:
             + (f" ERROR {self.error}" if self.error else "")
         )
         faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
-        yield f"  faults fired {sum(self.faults.values())} of {self.planned}: {faults}"
+        wire = sum(v for k, v in self.faults.items() if k.startswith("wire "))
+        mock = sum(self.faults.values()) - wire
+        yield (
+            f"  faults fired: mock {mock} of {self.planned} planned, wire {wire}: "
+            f"{faults}"
+        )
         stats = ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items()))
         yield f"  client: {stats}"
         if self.rss:
@@ -321,13 +326,16 @@ def report(
     planned: list[Fault],
     pending: list[dict[str, Any]],
     seconds: float,
+    wire: Counter[str] | None = None,
 ) -> Report:
+    faults = fired(planned, pending)
+    faults.update({f"wire {k}": v for k, v in (wire or {}).items()})
     return Report(
         name,
         mode,
         seed,
         job.tally.check(reference),
-        fired(planned, pending),
+        faults,
         len(planned),
         job.stats,
         job.rss,

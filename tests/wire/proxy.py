@@ -100,11 +100,12 @@ ACTION_WEIGHTS = {"fin": 10, "rst": 10, "stall": 1}
 @dataclass
 class SeededPlan:
     """Random faults from one seed: on `rate` of the matching requests a response
-    fault (where: POSITION_WEIGHTS; how: ACTION_WEIGHTS; 1 in 10 re-chunked into
-    1-byte writes), on `refuse_rate` of connections a refusal, and `outages` times an
-    outage of `outage_seconds` in mid-stream. `mean` is the events a fault lets
-    through on average. At most `max_empty` faults that deliver no event come in a
-    row, so that the client's retry budgets are not exhausted by the plan alone."""
+    fault (where: POSITION_WEIGHTS; how: ACTION_WEIGHTS, `stalls` stalls at most; 1
+    in 10 re-chunked into 1-byte writes), on `refuse_rate` of connections a refusal,
+    and `outages` times an outage of `outage_seconds` in mid-stream. `mean` is the
+    events a fault lets through on average. At most `max_empty` faults that deliver
+    no event come in a row, so that the client's retry budgets are not exhausted by
+    the plan alone."""
 
     seed: int
     paths: str = r"/stream$|/logs/stream$|/events$|/results$"
@@ -113,6 +114,7 @@ class SeededPlan:
     refuse_rate: float = 0.05
     outages: int = 0
     outage_seconds: float = 0.5
+    stalls: int = 3  # each costs the client a stall deadline
     max_empty: int = 2
     positions: dict[str, float] = field(default_factory=lambda: dict(POSITION_WEIGHTS))
     rng: random.Random = field(init=False)
@@ -145,7 +147,10 @@ class SeededPlan:
         position = rng.choices(names, [self.positions[p] for p in names])[0]
         self.empty = self.empty + 1 if position in EMPTY_POSITIONS else 0
         action = rng.choices(list(ACTION_WEIGHTS), list(ACTION_WEIGHTS.values()))[0]
-        if self.outages and position in ("data", "frame_end") and rng.random() < 0.2:
+        if action == "stall":
+            action = "stall" if self.stalls > 0 else rng.choice(("fin", "rst"))
+            self.stalls -= action == "stall"
+        if self.outages and position in ("data", "frame_end") and rng.random() < 0.5:
             self.outages -= 1
             action = "outage"
         at = {
