@@ -50,7 +50,7 @@ def test_every_event_once_and_in_order_through_wire_faults(
     print(text)
     assert rep.ok, text
     assert rep.counts.delivered >= (1 if name == "tasks_racing" else EVENTS[name])
-    assert sum(rep.faults.values()) >= 5, text
+    assert sum(rep.faults.values()) >= 3, text
 
 
 # Each position once, alternating FIN and RST.
