@@ -37,11 +37,12 @@ def log_session(mock: Any, messages: int = 3) -> str:
     return str(session["id"])
 
 
-def request(path: str, key: str) -> bytes:
-    return (
-        f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
-        "Accept: text/event-stream\r\n\r\n"
-    ).encode()
+def request(path: str, key: str, close: bool = False) -> bytes:
+    """A GET; with `close`, the server ends the connection after its answer."""
+    fields = ["Host: x", f"Authorization: Bearer {key}", "Accept: text/event-stream"]
+    fields += ["Connection: close"] if close else []
+    lines = [f"GET {path} HTTP/1.1", *fields, "", ""]
+    return "\r\n".join(lines).encode()
 
 
 def fetch(url: str, raw: bytes, *, timeout: float = 5.0) -> tuple[bytes, str]:
@@ -242,8 +243,9 @@ def test_refusals_reset_or_refuse_connects_then_accept_again(
     for a while, then the proxy listens on the same port again."""
     mock, path = logs
     refusals = [Refuse("accept_rst"), Refuse("closed_listener", seconds=0.3)]
+    listing = path.replace("/logs/stream?heartbeat_seconds=1", "/events")
     with WireProxy(mock.url, Script(refusals=refusals)) as proxy:
-        raw = request(path, mock.admin_key)
+        raw = request(listing, mock.admin_key, close=True)
         assert fetch(proxy.url, raw)[1] in ("rst", "fin")
         assert fetch(proxy.url, raw)[1] in ("rst", "fin")  # closes the listener
         refused = 0
@@ -255,6 +257,7 @@ def test_refusals_reset_or_refuse_connects_then_accept_again(
                 refused += 1
                 time.sleep(0.01)
         assert refused >= 1 and got.startswith(b"HTTP/1.1 200")
+        assert b'"next_cursor"' in got  # the whole listing
     assert proxy.counts() == {"refuse/accept_rst": 1, "refuse/closed_listener": 1}
 
 
@@ -265,9 +268,10 @@ def test_an_outage_resets_every_connection_and_refuses_new_ones(
     mock, path = logs
     with WireProxy(mock.url, Script([WireFault("data", "outage", at=1)])) as proxy:
         proxy.outage_seconds = 0.3
-        raw = request(path, mock.admin_key)
-        got, ended = fetch(proxy.url, raw)
+        got, ended = fetch(proxy.url, request(path, mock.admin_key))
         assert ended == "rst" and len(got) <= proxy.log[0].offset
+        listing = path.replace("/logs/stream?heartbeat_seconds=1", "/events")
+        raw = request(listing, mock.admin_key, close=True)
         refused = 0
         for _ in range(1000):
             try:
