@@ -54,7 +54,7 @@ contract: $(STAMP) ## run only the contract tests (schemathesis: the mock agains
 	$(PY) -m pytest tests/contract $(PYTEST_ARGS)
 
 SEED ?=
-soak: $(STAMP) ## fault soak: 3 consumers, sync and async, 100,000 events each (SEED=n replays)
+soak: $(STAMP) ## fault soak through a wire fault proxy: 6 consumers, sync and async (SEED=n replays; SOAK_ARGS="--seeds 20")
 	$(PY) -m tests.soak $(if $(SEED),--seed $(SEED)) $(SOAK_ARGS)
 
 PORT ?= 4010

@@ -27,7 +27,8 @@ from tests.soak.consumers import CONSUMERS
 from tests.soak.harness import Control, Job, Report, report
 from tests.soak.plan import side_plan, stream_plan
 from tests.twin import run
-from tests.wire.proxy import SeededPlan, WireProxy
+from tests.wire.plan import SeededPlan
+from tests.wire.proxy import WireProxy
 
 # Short waits so that a few hundred reconnects fit in minutes: the server's `retry:`
 # (10 ms) starts the backoff; stalls are detected after 1.5 x a 1 s heartbeat.

@@ -5,6 +5,15 @@ from __future__ import annotations
 import random
 
 from tests.soak.plan import MAX_EMPTY_IN_A_ROW, RECIPES, fired, label, stream_plan
+from tests.soak.runner import (
+    FAST,
+    MOCK,
+    OUTAGE_SECONDS,
+    WIRE_RETRIES,
+    WIRE_STREAMS,
+    reconnect_floor,
+    rest_budget,
+)
 
 KINDS = sorted(RECIPES)
 
@@ -46,3 +55,11 @@ def test_fired_counts_what_is_no_longer_pending() -> None:
     planned = plan(1)[:10]
     pending = [{"kind": f["kind"], "params": f} for f in planned[6:]]
     assert sum(fired(planned, pending).values()) == 6
+
+
+def test_an_outage_outlasts_the_rest_retries_and_not_the_reconnects() -> None:
+    """The proxy's outage is longer than a REST call retries (a listing inside it
+    fails) and shorter than the least a stream keeps reconnecting for."""
+    rest = rest_budget(FAST, WIRE_RETRIES)
+    floor = reconnect_floor(WIRE_STREAMS, MOCK["retry_ms"] / 1000)
+    assert rest < OUTAGE_SECONDS < floor / 1.5, (rest, OUTAGE_SECONDS, floor)

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.wire.proxy import Refuse, Script, SeededPlan, WireProxy
+from tests.wire.plan import Refuse, Script, SeededPlan
+from tests.wire.proxy import WireProxy
 from tests.wire.scan import (
     HEAD_POSITIONS,
     POSITIONS,

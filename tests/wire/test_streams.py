@@ -17,7 +17,8 @@ from tests.soak.consumers import CONSUMERS, MARKER
 from tests.soak.harness import Control, pull
 from tests.soak.runner import soak_one
 from tests.twin import close, resolve, run
-from tests.wire.proxy import Script, WireProxy
+from tests.wire.plan import Script
+from tests.wire.proxy import WireProxy
 from tests.wire.scan import POSITIONS, WireFault
 
 pytestmark = pytest.mark.timeout(60)
