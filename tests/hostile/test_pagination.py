@@ -18,7 +18,8 @@ import pytest
 import agentrail
 from tests.hostile._server import Hostile, Request, response, serve
 from tests.twin import resolve, run
-from tests.unit._spec import SPEC, resolve as deref
+from tests.unit._spec import SPEC
+from tests.unit._spec import resolve as deref
 
 pytestmark = pytest.mark.timeout(30)
 
