@@ -11,6 +11,7 @@ seed or many (`--seeds 20`).
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import subprocess
 import sys
@@ -216,6 +217,18 @@ def table(reports: list[Report]) -> Iterator[str]:
         yield f"{side} faults fired in all runs: {total:,}: {listed}"
 
 
+class _Tally(logging.Handler):
+    """Counts the client's log records (a reconnect logs one) instead of printing
+    hundreds of them; `--log` prints them as well."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.levels[record.levelname] += 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.soak", description=__doc__)
     parser.add_argument("--events", type=int, default=100_000, help="per consumer")
@@ -230,7 +243,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="sync,async")
     parser.add_argument("--no-wire", action="store_true",
                         help="no fault proxy: the mock's faults only")  # fmt: skip
+    parser.add_argument("--log", action="store_true",
+                        help="print the client's log records (reconnects)")  # fmt: skip
     args = parser.parse_args(argv)
+    client_log = _Tally()
+    logger = logging.getLogger("agentrail")
+    logger.addHandler(client_log)
+    logger.setLevel(logging.INFO)
+    if args.log:
+        logger.addHandler(logging.StreamHandler())
+    logger.propagate = False
     first = args.seed if args.seed is not None else random.randrange(10**6)
     seeds = list(range(first, first + args.seeds))
     wire = "" if args.no_wire else ", through the wire fault proxy"
@@ -250,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
                     reports.append(rep)
                     print("\n".join(rep.lines()), flush=True)
     print("\n".join(table(reports)))
+    levels = ", ".join(f"{k} {v:,}" for k, v in sorted(client_log.levels.items()))
+    print(f"client log records (reconnects and skipped events; --log prints them): "
+          f"{levels or 'none'}")  # fmt: skip
     failed = [r for r in reports if not r.ok or r.rss_growth_kib > MAX_RSS_GROWTH_KIB]
     total = sum(r.counts.delivered for r in reports)
     verdict = "FAILED: " + ", ".join(f"{r.name}/{r.mode}/{r.seed}" for r in failed)
