@@ -1,11 +1,11 @@
 """A loopback TCP proxy that breaks connections at chosen bytes (tests only).
 
 It sits between a client and the mock, forwards both ways, and asks a planner
-(plan.py) what to do with each connection (refuse it) and each response (cut it with FIN or RST, stall
-it, re-chunk it into 1-byte writes, or take the whole API away for a while). Where a
-response is cut is found by scanning the server's real bytes (scan.py). It runs its
-own asyncio loop in a daemon thread, so sync and async clients use it alike, and it
-needs nothing but the standard library.
+(plan.py) what to do with each connection (refuse it) and each response (cut it with
+FIN or RST, stall it, re-chunk it into 1-byte writes, or take the whole API away for a
+while). Where a response is cut is found by scanning the server's real bytes
+(scan.py). It runs its own asyncio loop in a daemon thread, so sync and async clients
+use it alike, and it needs nothing but the standard library.
 
     with WireProxy(mock.url, Script([WireFault("data", "rst", at=3)])) as proxy:
         client = agentrail.Client(key, proxy.url)
