@@ -278,7 +278,7 @@ class _Connection:
 
     async def _act(self, cut: Cut, forward: bytes) -> str:
         fault = cut.fault
-        rest = bytes(self.scanner.buf[:16])  # what the cut withheld (a peek)
+        rest = self.scanner.withheld[:16]  # what the cut withheld (a peek)
         record = Fired(fault.label, self.path, cut.offset, forward[-16:], rest)
         self.proxy._count(record)
         if fault.action == "fin":

@@ -182,6 +182,7 @@ class ResponseScanner:
         self.chunks = 0  # chunk-size lines seen
         self.lines = Lines(fault) if fault is not None else None
         self.done = fault is None
+        self.withheld = b""  # what the cut kept from the client (received so far)
 
     def feed(self, data: bytes) -> tuple[bytes, Cut | None]:
         if self.done:
@@ -191,6 +192,7 @@ class ResponseScanner:
         if cut is not None:
             self.done = True
             forward = bytes(self.buf[: cut.offset - self.sent])
+            self.withheld = bytes(self.buf[cut.offset - self.sent :])
             self.buf.clear()
             return forward, cut
         hold = self.pos
