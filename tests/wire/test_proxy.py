@@ -256,7 +256,7 @@ def test_refusals_reset_or_refuse_connects_then_accept_again(
             try:
                 got, _ = fetch(proxy.url, raw, timeout=1.5)
                 break
-            except ConnectionRefusedError:
+            except (ConnectionRefusedError, ConnectionResetError):  # closing
                 refused += 1
                 time.sleep(0.01)
         assert refused >= 1 and got.startswith(b"HTTP/1.1 200")
@@ -280,7 +280,7 @@ def test_an_outage_resets_every_connection_and_refuses_new_ones(
             try:
                 again, _ = fetch(proxy.url, raw, timeout=1.5)
                 break
-            except ConnectionRefusedError:
+            except (ConnectionRefusedError, ConnectionResetError):  # closing
                 refused += 1
                 time.sleep(0.01)
         assert refused >= 1 and again.startswith(b"HTTP/1.1 200")
