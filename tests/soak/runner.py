@@ -15,11 +15,12 @@ import logging
 import random
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -150,6 +151,22 @@ def soak_one(
     return report(name, mode, seed, job, reference, planned, pending, seconds, wired)
 
 
+# asyncio's warning when a server keeps writing to a connection its client dropped;
+# every cut mid-replay makes the mock log it a few times: counted, not printed.
+DROPPED_WRITES = "socket.send() raised exception."
+mock_dropped_writes = 0
+
+
+def _echo(stream: IO[str]) -> None:
+    """Pass the mock's stderr on, less the dropped-write warnings (counted)."""
+    global mock_dropped_writes
+    for line in stream:
+        if line.strip() == DROPPED_WRITES:
+            mock_dropped_writes += 1
+        else:
+            sys.stderr.write(line)
+
+
 @contextmanager
 def child_mock() -> Iterator[Control]:
     """A mock in a child process, so that this process's memory is the client's."""
@@ -164,8 +181,11 @@ def child_mock() -> Iterator[Control]:
             "critical",
         ],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stderr is not None
+    threading.Thread(target=_echo, args=(process.stderr,), daemon=True).start()
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split()[-1]
@@ -274,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table(reports)))
     levels = ", ".join(f"{k} {v:,}" for k, v in sorted(client_log.levels.items()))
     print(f"client log records (reconnects and skipped events; --log prints them): "
-          f"{levels or 'none'}")  # fmt: skip
+          f"{levels or 'none'}; the mock's writes to dropped connections: "
+          f"{mock_dropped_writes:,}")  # fmt: skip
     failed = [r for r in reports if not r.ok or r.rss_growth_kib > MAX_RSS_GROWTH_KIB]
     total = sum(r.counts.delivered for r in reports)
     verdict = "FAILED: " + ", ".join(f"{r.name}/{r.mode}/{r.seed}" for r in failed)

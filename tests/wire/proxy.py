@@ -237,6 +237,8 @@ class _Connection:
                     self.scanner = ResponseScanner(fault)
                     self.path = head.path
                     self.dripped = 0
+                if self.up_writer.is_closing():
+                    raise ConnectionResetError("the server side is gone")
                 self.up_writer.write(data)
                 await self.up_writer.drain()
         except (ConnectionError, OSError):
@@ -262,6 +264,10 @@ class _Connection:
         return "eof"
 
     async def _send(self, data: bytes) -> None:
+        # A transport that was reset (an outage, a cut) only counts writes and warns
+        # ("socket.send() raised exception"): stop instead.
+        if self.writer.is_closing():
+            raise ConnectionResetError("the client side is gone")
         fault = self.scanner.fault
         if fault is not None and fault.drip and self.dripped < DRIP_LIMIT:
             n = min(len(data), DRIP_LIMIT - self.dripped)
