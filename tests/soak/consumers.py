@@ -155,7 +155,7 @@ class TasksCursor(Tasks):
 
 class TasksRacing(Tasks):
     name = "tasks_racing"
-    burst = 20  # small: the stream opens while they keep coming
+    burst = 200  # small: the stream opens while they keep coming
     floor = 0  # the newest id just after the stream opened (0: none)
     tally_first: int | None = None  # the first id delivered
 
