@@ -33,8 +33,9 @@ def test_every_event_once_and_in_order_through_wire_faults(
     name: str, mode: str, mock: Any
 ) -> None:
     """Whatever byte of the wire a connection is cut at (headers, a chunk-size
-    line, an id or data line, a heartbeat, a UTF-8 character, a frame boundary),
-    stalled at, or refused at, every event is delivered once, in order, intact."""
+    line, an id or data line, a UTF-8 character, a frame boundary), stalled at, or
+    refused at, and through an outage, every event is delivered once, in order,
+    intact."""
     assert len(mock.faults) == 0  # an in-process mock (skips on AGENTRAIL_BASE_URL)
     control = Control(mock.url, mock.admin_key)
     try:
