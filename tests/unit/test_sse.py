@@ -9,7 +9,6 @@ import tracemalloc
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -444,19 +443,31 @@ def test_event_defaults_and_immutability() -> None:
     """An event defaults to an empty `message` and cannot be changed."""
     event = ServerSentEvent()
     assert (event.event, event.data, event.id, event.retry) == ("message", "", "", None)
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         event.data = "x"  # type: ignore[misc]
 
 
 def test_decoded_events_are_ordinary_events() -> None:
-    """The events the decoder builds (slots written directly) equal, hash and refuse
-    changes like events built with `ServerSentEvent(...)`."""
-    (decoded,) = decode([b"retry: 5\nid: 7\nevent: e\ndata: d\n\n"])
+    """The events the decoder builds (with `tuple.__new__`, on every path) equal, hash
+    and refuse changes like events built with `ServerSentEvent(...)`."""
+    block = b"retry: 5\nid: 7\nevent: e\ndata: d\n\n"
+    odd = b"retry: 5\nid: 7\nevent: e\nfoo\ndata: d\n\n"  # line by line
+    long = block.replace(b"data: d", b"data: " + b"d" * 10_000)  # the long-block path
     built = ServerSentEvent("e", "d", "7", 5)
-    assert (decoded, hash(decoded), repr(decoded)) == (built, hash(built), repr(built))
-    assert type(decoded) is ServerSentEvent
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        decoded.data = "x"  # type: ignore[misc]
+    for stream, expected in [
+        (block, built),
+        (odd, built),
+        (long, built._replace(data="d" * 10_000)),
+    ]:
+        (decoded,) = decode([stream[:20], stream[20:]])
+        assert (decoded, hash(decoded), repr(decoded)) == (
+            expected,
+            hash(expected),
+            repr(expected),
+        )
+        assert type(decoded) is ServerSentEvent
+        with pytest.raises(AttributeError):
+            decoded.data = "x"  # type: ignore[misc]
 
 
 def test_json_parses_data() -> None:
