@@ -135,5 +135,5 @@ def run(settings: Settings) -> Section:
                 "ratio to peer": ratio.raw(),
             }
         )
-        section.targets.append(Target(f"typed, {name}", ratio.median, 1.5, True))
+        section.targets.append(Target(f"typed, {name}", ratio.median, 3.0, True))
     return section
