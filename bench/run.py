@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.harness import ROOT, Section, Settings, machine, table
 
-SECTIONS = ["decoder", "typed", "e2e", "memory", "startup", "rest"]
+SECTIONS = ["decoder", "typed", "e2e", "memory", "startup", "rest", "concurrency"]
 
 
 def report(section: Section) -> str:
