@@ -266,9 +266,9 @@ def run(settings: Settings) -> Section:
         ],
     )
     # N streams x events each; the idle row sits `idle` s on 1 s heartbeats.
-    plan = [(1, settings.size(10_000, 50)), (100, settings.size(100, 5))]
-    plan.append((settings.size(1000, 20), settings.size(20, 2)))
-    idle_n, idle = settings.size(1000, 20), settings.size(5, 1)
+    plan = [(1, settings.size(10_000, 50)), (100, settings.size(200, 5))]
+    plan.append((settings.size(1000, 20), settings.size(50, 2)))
+    idle_n, idle = settings.size(1000, 20), 0.5 if settings.tiny else 3.0
     rounds = max(settings.repeats // 2 + 1, 1)  # 3 of 5: a round takes ~30 s
     # Each stream replays exactly its events, then sits at the live tail: a replay a
     # client stops reading would pile up in the mock's socket buffers.
