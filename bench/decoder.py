@@ -12,7 +12,7 @@ Each shape is one byte stream cut into identical reads (4 KiB, 64 KiB, irregular
   decoder, `SSELineDecoder`, `SSEDecoder.decode()`, no generator in between), the least
   its parsing costs; shown for comparison (`x core`);
 * `naive` - split on blank lines and partition each line: not conformant (no CR, no
-  BOM, no split CRLF), the pure-Python ceiling of sse.md sec. 3.
+  BOM, no split CRLF), a pure-Python ceiling.
 
 Every consumer reads every event's `event`, `data` and `id` as it arrives (lazily). The
 three conformant ones must count the same events with data (httpx-sse also emits
@@ -235,7 +235,7 @@ IRREGULAR = 0  # `read_size` of irregular reads
 
 
 def shapes(scale: float = 1.0) -> list[Shape]:
-    """sse.md sec. 3's five shapes at 4 KiB, then 64 KiB, 1 B and 10 MB cases; then
+    """Five shapes of task events at 4 KiB, then 64 KiB, 1 B and 10 MB cases; then
     production-like shapes with non-ASCII text at 4 KiB, irregular and 1 B reads."""
     n = max(int(20_000 * scale), 10)
     big = max(int(10_000_000 * scale), 1000)

@@ -100,10 +100,10 @@ class SessionLogEvent:
 
 
 # `json.loads` wraps the C scanner in Python frames and two regex matches for the
-# whitespace around the value, which cost more than scanning a small event (sse.md
-# sec. 3: decode JSON once, cheaply). The scanner's answer is taken when it read the
-# whole string; anything else (whitespace, trailing data, errors) goes to `json.loads`
-# for its exact result or error.
+# whitespace around the value, which cost more than scanning a small event
+# (bench/typed.py: decode JSON once, cheaply). The scanner's answer is taken when it
+# read the whole string; anything else (whitespace, trailing data, errors) goes to
+# `json.loads` for its exact result or error.
 _scan: Callable[[str, int], tuple[Any, int]]
 _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 
@@ -177,19 +177,28 @@ def _datetime(text: str) -> datetime.datetime:
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
     # Built directly: the generated model's isoparse is ~40x slower than
     # fromisoformat, and its JsonObject wrapper would be rebuilt for every event
-    # (sse.md sec. 3).
+    # (bench/typed.py). Conversions only for values of another type: a type check
+    # costs half a call.
     data = d["data"]
     if not isinstance(data, dict):
         raise TypeError("data must be an object")
-    kind = d["type"]
+    kind, id_, sequence, task_id = d["type"], d["id"], d["sequence"], d["task_id"]
+    stamp = d["created_at"]
+    try:
+        created_at = _fromisoformat(stamp)
+    except ValueError:
+        created_at = _datetime(stamp)
     event = _new_task_event(TaskLifecycleEvent)
-    _set_id(event, str(d["id"]))
+    _set_id(event, id_ if type(id_) is str else str(id_))
     _set_type(event, _TASK_TYPES.get(kind) or TaskEventType(kind))  # a dict: 10x faster
-    _set_created_at(event, _datetime(d["created_at"]))
-    _set_sequence(event, int(d["sequence"]))
-    _set_task_id(event, str(d["task_id"]))
+    _set_created_at(event, created_at)
+    _set_sequence(event, sequence if type(sequence) is int else int(sequence))
+    _set_task_id(event, task_id if type(task_id) is str else str(task_id))
     _set_data(event, data)
     return event
+
+
+_fromisoformat = datetime.datetime.fromisoformat
 
 
 _TASK_TYPES: dict[Any, TaskEventType] = {t.value: t for t in TaskEventType}

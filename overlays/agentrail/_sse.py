@@ -194,7 +194,7 @@ class SSEDecoder:
             end = 1 if data[0] == 10 and (not kept or kept[-1][-1] == 10) else 0
         if not end:
             return self._keep(data, last, [])
-        prior = self._pending_len
+        prior, lf_kept = self._pending_len, self._lines_end > 0
         if self._pending:
             self._pending.append(data[:end])
             closed = b"".join(self._pending)
@@ -208,9 +208,9 @@ class SSEDecoder:
             cut = self._oversized(closed)
             if cut >= 0:
                 if cut:
-                    self._dispatch(closed[:cut], prior, events)
+                    self._dispatch(closed[:cut], prior, lf_kept, events)
                 return self._overflow(events)
-        self._dispatch(closed, prior, events)
+        self._dispatch(closed, prior, lf_kept, events)
         if end == len(data):
             return events
         return self._keep(data[end:], last - end, events)
@@ -250,15 +250,16 @@ class SSEDecoder:
         self._interpret(lines.decode("utf-8", "replace"), [])
 
     def _dispatch(
-        self, closed: bytes, prior: int, events: list[ServerSentEvent]
+        self, closed: bytes, prior: int, lf_kept: bool, events: list[ServerSentEvent]
     ) -> None:
-        """Interpret blocks that end with a blank line; `prior` bytes were pending."""
+        """Interpret blocks that end with a blank line; `prior` bytes were pending
+        (with an LF among them if `lf_kept`)."""
         start = 0
         if self._opened or prior:
             # The first block began in an earlier read (no blank line was pending, so
             # search from where this read starts): find its blank line, LF by LF
             # (memchr is fast), without going over the pending bytes again.
-            start = closed.find(b"\n", prior)
+            start = first_lf = closed.find(b"\n", prior)
             while start and closed[start - 1] != 10:
                 start = closed.find(b"\n", start + 1)
             start += 1
@@ -266,7 +267,8 @@ class SSEDecoder:
                 first = closed if start == len(closed) else closed[:start]
                 self._interpret(first.decode("utf-8", "replace"), events)
             elif start > _LONG:
-                self._long_block(closed, 0, start, events)
+                one_line = not lf_kept and start == first_lf + 2
+                self._long_block(closed, 0, start, one_line, events)
             else:
                 start = 0  # a short block: the regular expression takes it
         self._size = 0
@@ -282,7 +284,7 @@ class SSEDecoder:
             if rest[pos] == 10:  # a blank line where a block would start
                 pos += 1
                 continue
-            end = rest.find(b"\n", pos) + 1
+            end = first_end = rest.find(b"\n", pos) + 1
             for _ in range(3):  # an id, event or retry line before a long one
                 if end - pos > _LONG or rest[end] == 10:
                     break
@@ -291,16 +293,22 @@ class SSEDecoder:
                 break
             while rest[end] != 10:  # to the blank line
                 end = rest.find(b"\n", end) + 1
-            self._long_block(rest, pos, end + 1, events)
+            self._long_block(rest, pos, end + 1, end == first_end, events)
             pos = end + 1
         if pos < size:
             text = (rest[pos:] if pos else rest).decode("utf-8", "replace")
             self._blocks(text, events)
 
     def _long_block(
-        self, buf: bytes, start: int, end: int, events: list[ServerSentEvent]
+        self,
+        buf: bytes,
+        start: int,
+        end: int,
+        one_line: bool,
+        events: list[ServerSentEvent],
     ) -> None:
-        """Interpret the long block `buf[start:end]` (it ends with its blank line).
+        """Interpret the long block `buf[start:end]` (it ends with its blank line; it
+        is one line and the blank one if `one_line`).
 
         The usual shape (a few id/event/retry lines, one data line) is matched in the
         bytes and only the values are decoded: a long value is decoded once and never
@@ -308,6 +316,15 @@ class SSEDecoder:
         same text as decoding the whole block, replacement characters included: no
         UTF-8 sequence holds an ASCII byte.
         """
+        if one_line and buf.startswith(b"data:", start):
+            # 9.2.6 for a lone data line (OpenAI-style chunks): no search at all.
+            value = start + 5
+            if buf[value] == 32:  # one leading space is dropped
+                value += 1
+            data = buf[value : end - 2].decode("utf-8", "replace")
+            event = ("message", data, self._last_event_id, None)
+            events.append(_new(ServerSentEvent, event))
+            return
         head = _HEAD.match(buf, start, end)
         if head is not None:
             value = head.end()
