@@ -691,12 +691,13 @@ def test_random_streams_under_a_cap_raise_only_for_large_events(
 
 
 def _best_time(reads: list[bytes]) -> float:
-    """The best of three timings of decoding the reads."""
+    """The best of three timings of decoding the reads, in this thread's CPU time: other
+    processes and threads (a mock's, a bench's) on a busy machine do not count."""
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.thread_time()
         decode(reads, max_event_bytes=None)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.thread_time() - start)
     return best
 
 
