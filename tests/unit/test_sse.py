@@ -551,6 +551,52 @@ def test_max_event_bytes_none_disables_the_cap() -> None:
         decode([stream])  # the default cap is 16 MiB
 
 
+# -- long blocks (over 4 KiB): matched in the bytes, values decoded alone -------------
+
+LONG = (
+    "caf\u00e9 \u751f\u6210 \u041c\u043e\u0434 \U0001f680 " * 600
+)  # ~12 KB, 1-4 B chars
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        pytest.param(f"data: {LONG}\n\n".encode(), id="one data line"),
+        pytest.param(f"data:{LONG}\n\ndata:  {LONG}\n\n".encode(), id="no/two spaces"),
+        pytest.param(
+            f"id: 7\nevent: e\nretry: 5\ndata: {LONG}\n\n".encode(), id="head"
+        ),
+        pytest.param(
+            f"data: a\n\ndata: {LONG}\n\ndata: b\n\n".encode(), id="short around"
+        ),
+        pytest.param(
+            f"data: {LONG}\n\n\n\ndata: {LONG}\n\n".encode(), id="blank lines"
+        ),
+        pytest.param(f"id: 1\ndata: x\n\ndata: {LONG}\n\n".encode(), id="sticky id"),
+        pytest.param(f"data: {LONG}\ndata: {LONG}\n\n".encode(), id="two data lines"),
+        pytest.param(f": {LONG}\ndata: {LONG}\n\n".encode(), id="long comment first"),
+        pytest.param(f": {LONG}\n\nevent: {LONG}\n\n".encode(), id="no data"),
+        pytest.param(f"event: {LONG}\ndata: y\n\n".encode(), id="long event type"),
+        pytest.param(f"id: a\0b\ndata: {LONG}\n\n".encode(), id="id with NUL"),
+        pytest.param(f"retry: 5x\ndata: {LONG}\n\n".encode(), id="bad retry"),
+        pytest.param(f"data: {LONG}\r\n\r\n".encode(), id="crlf"),
+        pytest.param(
+            b"data: \xe2\x82" + LONG.encode() + b"\xff\xf0\x9f\n\n",
+            id="bad utf-8 at ends",
+        ),
+    ],
+)
+@pytest.mark.parametrize("read", [1 << 20, 4096, 4097, 777])
+def test_long_blocks_follow_whatwg(stream: bytes, read: int) -> None:
+    """Blocks past 4 KiB, at a read's start or after others, in any usual or odd
+    shape, give the reference's events, last id and retry, whatever the reads."""
+    reads = [stream[i : i + read] for i in range(0, len(stream), read)]
+    decoder = SSEDecoder(max_event_bytes=None)
+    events = [e for r in reads for e in decoder.feed(r)] + decoder.end()
+    assert (events, decoder.last_event_id, decoder.retry) == reference(stream)
+    assert all(type(e) is ServerSentEvent and len(e) == 4 for e in events)
+
+
 # -- split invariance, fixtures and speed ----------------------------------------------
 
 
