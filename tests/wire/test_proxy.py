@@ -134,8 +134,9 @@ def logs(mock: Any) -> Iterator[tuple[Any, str]]:
 
 
 # ------------------------------------------------------------------ the scanner
-def synthetic(frames: int = 6) -> bytes:
-    """A chunked SSE response like the mock's, with multi-byte text."""
+def synthetic(frames: int = 6, chunk: int = 0) -> bytes:
+    """A chunked SSE response like the mock's, with multi-byte text: a chunk per
+    frame, or per `chunk` bytes (the mock's slow_drip sends 1)."""
     head = (
         b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
         b"transfer-encoding: chunked\r\n\r\n"
@@ -145,17 +146,21 @@ def synthetic(frames: int = 6) -> bytes:
         text = f'id: {i:04d}\nevent: log\ndata: {{"m":"ça {i} 終 🚀"}}\n\n'.encode()
         if i == 2:
             text += b": keepalive\n\n"
-        body += b"%x\r\n%s\r\n" % (len(text), text)
+        size = chunk or len(text)
+        for j in range(0, len(text), size):
+            body += b"%x\r\n%s\r\n" % (len(text[j : j + size]), text[j : j + size])
     return head + body + b"0\r\n\r\n"
 
 
+@pytest.mark.parametrize("chunk", [0, 1, 5], ids=["frames", "1-byte", "5-byte"])
 @pytest.mark.parametrize("position", POSITIONS)
 def test_a_cut_lands_at_the_same_byte_however_the_response_is_split(
-    position: str,
+    position: str, chunk: int
 ) -> None:
     """The scanner finds the same cut whether the server's bytes come whole, one
-    at a time, or in random pieces, and the bytes before it end at the position."""
-    raw = synthetic()
+    at a time, or in random pieces, also when lines and characters straddle
+    chunks, and the bytes before it end at the position."""
+    raw = synthetic(chunk=chunk)
     rng = random.Random(position)
     for at, frac in [(0, 0.0), (1, 0.5), (2, 0.99)]:
         fault = WireFault(position, at=at if position != "heartbeat" else 0, frac=frac)
