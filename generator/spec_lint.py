@@ -9,6 +9,7 @@ reads `<json pointer>: <what is wrong>`.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -276,6 +277,172 @@ def check_refs(doc: Doc) -> Iterator[str]:
                 yield f"{_ptr(*path)}: $ref {node['$ref']!r} does not resolve"
 
 
+def check_consts(doc: Doc) -> Iterator[str]:
+    # A `const` without `type` is typed Any by openapi-generator, and the first anyOf
+    # variant that fits wins (docs/generator.md, "const needs a type").
+    names = {str: "string", bool: "boolean", int: "integer", float: "number"}
+    for path, node in walk(doc):
+        if "const" in node and "type" not in node:
+            kind = names.get(type(node["const"]), "string")
+            yield f"{_ptr(*path)}: `const` without `type`; add `type: {kind}` beside it"
+
+
+def stream_event_types(doc: Doc, frame: Any) -> list[str]:
+    """The `event:` names a stream's frame schema announces.
+
+    The tags of the payload union (`const` on `type`), else the enum of the payload's
+    `type`, else the frame's `event` property's `enum` or `examples`.
+    """
+    props = resolve(doc, frame).get("properties") or {}
+    payload = resolve(doc, (props.get("data") or {}).get("contentSchema") or {})
+    found: list[str] = []
+    for variant in payload.get("anyOf") or payload.get("oneOf") or [payload]:
+        tag = resolve(doc, (resolve(doc, variant).get("properties") or {}).get("type"))
+        if isinstance(tag, dict) and "const" in tag:
+            found.append(str(tag["const"]))
+        elif isinstance(tag, dict):
+            found += [str(v) for v in tag.get("enum") or []]
+    if found:
+        return found
+    event = resolve(doc, props.get("event") or {})
+    return [str(v) for v in event.get("enum") or event.get("examples") or []]
+
+
+def _frames(text: str) -> list[dict[str, str]]:
+    """Blocks of `field: value` lines, split on blank lines (WHATWG HTML 9.2.6)."""
+    out = []
+    for block in text.split("\n\n"):
+        fields = {}
+        for line in block.splitlines():
+            name, _, value = line.partition(":")
+            if name:
+                fields[name] = value.removeprefix(" ")
+        if fields:
+            out.append(fields)
+    return out
+
+
+def check_stream_examples(doc: Doc) -> Iterator[str]:
+    # Prism and other mocks cannot build an event stream from an object schema (500
+    # NO_COMPLEX_OBJECT_TEXT); they serve `examples`. One example per event type keeps
+    # every type documented by a frame (docs/streaming.md, "Examples in the spec").
+    for route, method, op in operations(doc):
+        for status, raw in (op.get("responses") or {}).items():
+            media = (resolve(doc, raw).get("content") or {}).get(SSE)
+            if media is None:
+                continue
+            where = _ptr("paths", route, method, "responses", status, "content", SSE)
+            examples = media.get("examples") or {}
+            if not examples:
+                yield f"{where}: no `examples`; add one SSE frame per event type"
+                continue
+            named: set[str] = set()
+            for name, example in examples.items():
+                value = resolve(doc, example).get("value")
+                frames = _frames(value) if isinstance(value, str) else []
+                if not frames or not str(value).endswith("\n\n"):
+                    yield f"{where}/examples/{name}: value must be SSE frames as text"
+                    continue
+                for frame in frames:
+                    named.add(frame.get("event", "message"))
+                    try:
+                        json.loads(frame.get("data", ""))
+                    except ValueError:
+                        yield f"{where}/examples/{name}: `data:` must be one JSON line"
+            for kind in stream_event_types(doc, media.get("schema") or {}):
+                if kind not in named:
+                    yield f"{where}: no example frame with `event: {kind}`"
+
+
+def _path_params(doc: Doc, route: str, op: Doc) -> set[str]:
+    params = [
+        *(doc["paths"][route].get("parameters") or []),
+        *(op.get("parameters") or []),
+    ]
+    return {
+        resolve(doc, p)["name"] for p in params if resolve(doc, p).get("in") == "path"
+    }
+
+
+def check_links(doc: Doc) -> Iterator[str]:
+    # Stateful testing (schemathesis) only reaches an operation that needs ids through
+    # a link from the operation that creates them; a link's parameter names must be
+    # the target's, or the tool joins it to another resource (docs/api.md, "Links").
+    ops = {op.get("operationId"): (route, op) for route, _, op in operations(doc)}
+    linked: set[str] = set()
+    for route, method, op in operations(doc):
+        for status, raw in (op.get("responses") or {}).items():
+            for name, link in (resolve(doc, raw).get("links") or {}).items():
+                where = _ptr("paths", route, method, "responses", status, "links", name)
+                target = link.get("operationId")
+                if target not in ops:
+                    yield f"{where}: links to unknown operationId {target!r}"
+                    continue
+                linked.add(target)
+                t_route, t_op = ops[target]
+                known = {resolve(doc, p)["name"] for p in t_op.get("parameters") or []}
+                known |= _path_params(doc, t_route, t_op)
+                for param in link.get("parameters") or {}:
+                    if param not in known:
+                        yield f"{where}: {target} has no parameter {param!r}"
+    for route, method, op in operations(doc):
+        # A PUT creates at a path the client chooses: a root, like a POST without ids.
+        if method == "put" or op.get("operationId") in linked:
+            continue
+        if _path_params(doc, route, op):
+            yield (
+                f"{_ptr('paths', route, method)}: no link leads to "
+                f"{op.get('operationId')}; add one under the `links` of the response "
+                "that returns its path ids"
+            )
+
+
+def check_content_schema_reach(doc: Doc) -> Iterator[str]:
+    # Many tools skip `contentSchema`: a component reached only through it is never
+    # generated. Inline it there, or reach it from a response (docs/generator.md).
+    plain = _reachable(doc, [_strip_content_schemas(r) for r in _responses(doc)])
+    every = _reachable(doc, _responses(doc))
+    for name in sorted(every - plain):
+        yield (
+            f"{_ptr('components', 'schemas', name)}: reached only through "
+            "contentSchema; inline it there or use it in a response"
+        )
+
+
+def _strip_content_schemas(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: _strip_content_schemas(v)
+            for k, v in node.items()
+            if k != "contentSchema"
+        }
+    if isinstance(node, list):
+        return [_strip_content_schemas(v) for v in node]
+    return node
+
+
+def check_idempotency(doc: Doc) -> Iterator[str]:
+    # The rule (docs/api.md, "Idempotency"): only POSTs that create work take an
+    # Idempotency-Key; a POST creates work when it answers 201, 202 or 204. Such a
+    # POST documents the 409 of a key reused with another body.
+    rule = "only POSTs that create work (201, 202 or 204) take Idempotency-Key"
+    for route, method, op in operations(doc):
+        where = _ptr("paths", route, method)
+        names = {resolve(doc, p).get("name") for p in op.get("parameters") or []}
+        takes = "Idempotency-Key" in names
+        statuses = {str(s) for s in op.get("responses") or {}}
+        creates = method == "post" and bool(statuses & {"201", "202", "204"})
+        if creates and not takes:
+            yield (
+                f"{where}: {rule}; add `- $ref: '#/components/parameters/"
+                "IdempotencyKey'` to its parameters"
+            )
+        elif takes and not creates:
+            yield f"{where}: {rule}; remove Idempotency-Key from this operation"
+        if creates and "409" not in statuses:
+            yield f"{where}: a POST taking Idempotency-Key documents 409 (key reuse)"
+
+
 RULES = (
     check_version,
     check_nullable,
@@ -285,6 +452,11 @@ RULES = (
     check_responses,
     check_unions,
     check_schemas,
+    check_consts,
+    check_stream_examples,
+    check_links,
+    check_content_schema_reach,
+    check_idempotency,
 )
 
 

@@ -124,9 +124,9 @@ def test_bench_family(step: Step) -> None:
     )
     step(
         "GET",
-        "/v1/mcp-sessions/{session_id}/cost",
+        "/v1/mcp-sessions/{mcp_session_id}/cost",
         200,
-        path_parameters={"session_id": "mcp-1"},
+        path_parameters={"mcp_session_id": "mcp-1"},
     )
     execution = {"execution_id": results["data"][0]["execution_id"]}
     step("GET", "/v1/executions/{execution_id}", 200, path_parameters=execution)
