@@ -228,12 +228,16 @@ def check_unions(doc: Doc) -> Iterator[str]:
             yield f"{_ptr(*path)}: discriminator is ignored by the generator; use const"
 
 
-def _reachable(doc: Doc, roots: list[Any]) -> set[str]:
-    """Names of the component schemas reachable from `roots`."""
+def _reachable(doc: Doc, roots: list[Any], content_schema: bool = True) -> set[str]:
+    """Names of the component schemas reachable from `roots` (through
+    `contentSchema` too, unless `content_schema` is false)."""
     names: set[str] = set()
     todo = list(roots)
     while todo:
-        for _, node in walk(todo.pop()):
+        root = todo.pop()
+        if not content_schema:
+            root = _strip_content_schemas(root)
+        for _, node in walk(root):
             ref = node.get("$ref", "")
             if ref.startswith("#/components/schemas/"):
                 name = ref.rsplit("/", 1)[1]
@@ -400,7 +404,7 @@ def check_links(doc: Doc) -> Iterator[str]:
 def check_content_schema_reach(doc: Doc) -> Iterator[str]:
     # Many tools skip `contentSchema`: a component reached only through it is never
     # generated. Inline it there, or reach it from a response (docs/generator.md).
-    plain = _reachable(doc, [_strip_content_schemas(r) for r in _responses(doc)])
+    plain = _reachable(doc, _responses(doc), content_schema=False)
     every = _reachable(doc, _responses(doc))
     for name in sorted(every - plain):
         yield (

@@ -16,7 +16,7 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 # ---------------------------------------------------------------- the mock server
-# One mock per test session on a free loopback port (mock.md sec. 5); `mock` resets it
+# One mock per test session on a free loopback port (docs/mock.md); `mock` resets it
 # before each test. With AGENTRAIL_BASE_URL set, tests run against that server instead
 # and any test that reaches for faults, the clock or recorded requests is skipped.
 
@@ -32,7 +32,9 @@ class RemoteMock:
         import httpx
 
         try:
-            httpx.post(f"{self.url}/__mock/reset", timeout=5)
+            # Control endpoints take the admin key like every operation.
+            headers = {"Authorization": f"Bearer {self.admin_key}"}
+            httpx.post(f"{self.url}/__mock/reset", headers=headers, timeout=5)
         except httpx.HTTPError:
             pass  # not a mock, or its control endpoints are off
 

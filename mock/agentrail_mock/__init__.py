@@ -10,7 +10,7 @@ testing code that talks to the agentrail API:
 from .app import MockApp, create_app
 from .faults import KINDS as FAULT_KINDS
 from .faults import Fault, FaultPlan
-from .server import MockServer, serve
+from .server import ExposedMockWarning, MockServer, serve
 from .state import (
     DEFAULT_ADMIN_KEY,
     Clock,
@@ -24,6 +24,7 @@ __all__ = [
     "FAULT_KINDS",
     "Clock",
     "Config",
+    "ExposedMockWarning",
     "Fault",
     "FaultPlan",
     "MockApp",

@@ -104,6 +104,12 @@ class Spec:
         for op in self.operations.values():
             self.templates.setdefault(op.template, []).append(op)
 
+    def document_operation(self, operation_id: str) -> dict[str, Any]:
+        """The raw openapi.yaml node of an operation (its tags, description, ...)."""
+        op = self.operations[operation_id]
+        node: dict[str, Any] = self.document["paths"][op.template][op.method.lower()]
+        return node
+
     def as_json(self) -> bytes:
         return json.dumps(self.document).encode()
 

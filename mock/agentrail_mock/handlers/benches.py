@@ -198,5 +198,6 @@ def delete_case(ctx: Ctx) -> Reply:
 @handler("get_mcp_session_cost")
 def get_mcp_session_cost(ctx: Ctx) -> Reply:
     return Json(
-        200, found(ctx.state.benches.mcp_cost(ctx.params["mcp_session_id"]), "MCP session")
+        200,
+        found(ctx.state.benches.mcp_cost(ctx.params["mcp_session_id"]), "MCP session"),
     )
