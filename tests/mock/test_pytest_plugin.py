@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -47,10 +48,20 @@ def test_async_client(agentrail_async_client):
 """
 
 
+def _readme_example() -> str:
+    """The user's test file the README shows (the block starting `# test_...py`)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"```python\n(# test_\w+\.py\n.*?)```", readme, re.S)
+    assert found, "README.md lost its pytest plugin example"
+    return found[1]
+
+
 def test_a_users_tests_get_the_fixtures_from_the_entry_point(tmp_path: Path) -> None:
     """pytest in a project with no conftest finds agentrail_mock, agentrail_client
-    and agentrail_async_client, and every warning is an error there."""
+    and agentrail_async_client, and every warning is an error there; the README's
+    example is one of the files."""
     (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_TESTS), "utf-8")
+    (tmp_path / "test_readme.py").write_text(_readme_example(), "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTRAIL_")}
     env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
     done = subprocess.run(
@@ -59,7 +70,7 @@ def test_a_users_tests_get_the_fixtures_from_the_entry_point(tmp_path: Path) -> 
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=100,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 passed" in done.stdout
+    assert "6 passed" in done.stdout
 
 
 def test_loading_the_plugin_imports_neither_the_server_nor_the_client() -> None:
