@@ -355,7 +355,11 @@ def check_stream_examples(doc: Doc) -> Iterator[str]:
                         yield f"{where}/examples/{name}: `data:` must be one JSON line"
             for kind in stream_event_types(doc, media.get("schema") or {}):
                 if kind not in named:
-                    yield f"{where}: no example frame with `event: {kind}`"
+                    yield (
+                        f"{where}: no example frame with `event: {kind}`; add one to "
+                        f'its `examples`, such as `{kind}: {{value: "id: e1\\nevent: '
+                        f'{kind}\\ndata: {{...}}\\n\\n"}}`'
+                    )
 
 
 def _path_params(doc: Doc, route: str, op: Doc) -> set[str]:
@@ -393,11 +397,15 @@ def check_links(doc: Doc) -> Iterator[str]:
         # A PUT creates at a path the client chooses: a root, like a POST without ids.
         if method == "put" or op.get("operationId") in linked:
             continue
-        if _path_params(doc, route, op):
+        params = sorted(_path_params(doc, route, op))
+        if params:
+            op_id = op.get("operationId")
+            name = "".join(part.title() for part in str(op_id).split("_"))
+            args = ", ".join(f"{p}: $response.body#/id" for p in params)
             yield (
-                f"{_ptr('paths', route, method)}: no link leads to "
-                f"{op.get('operationId')}; add one under the `links` of the response "
-                "that returns its path ids"
+                f"{_ptr('paths', route, method)}: no link leads to {op_id}; add "
+                f"`{name}: {{operationId: {op_id}, parameters: {{{args}}}}}` to the "
+                f"`links` of the response that creates its {', '.join(params)}"
             )
 
 
@@ -444,7 +452,11 @@ def check_idempotency(doc: Doc) -> Iterator[str]:
         elif takes and not creates:
             yield f"{where}: {rule}; remove Idempotency-Key from this operation"
         if creates and "409" not in statuses:
-            yield f"{where}: a POST taking Idempotency-Key documents 409 (key reuse)"
+            yield (
+                f"{where}: a POST that creates work documents 409 (its Idempotency-Key "
+                "reused with another body); add `'409': {$ref: "
+                "'#/components/responses/Conflict'}`"
+            )
 
 
 RULES = (
