@@ -29,6 +29,12 @@ UNKNOWN_EVENT = "mock.unknown_event"
 BATCH = 64  # frames per ASGI message while replaying: throughput (mock.md sec. 7)
 
 
+def priming(event_id: str, retry: int | None = None) -> str:
+    """An `id:` block without data: WHATWG dispatches nothing, the id is kept."""
+    head = "" if retry is None else f"retry: {retry}\n"
+    return f"{head}id: {event_id}\n\n"
+
+
 def encode(frame: Frame, retry: int | None = None) -> str:
     lines = []
     if retry is not None:
@@ -164,6 +170,10 @@ class StreamWriter:
         watcher = asyncio.create_task(self._watch(wake))
         last_write = time.monotonic()
         try:
+            # The priming block opens the stream; a fault's count of events (drop
+            # or stall after n) starts after it.
+            if self.source.priming is not None:
+                await self._write(priming(self.source.priming, self._retry()))
             ended = await self._ends_by_fault() or not await self._emit([])
             while not ended and not self.disconnected.is_set():
                 wake.clear()

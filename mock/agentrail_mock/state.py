@@ -31,6 +31,10 @@ def rfc3339(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 
+# The id before every event: 12 zeros sort before every id `new_event_id` makes.
+START_OF_LOG = "000000000000"
+
+
 class CursorExpired(Exception):
     """A cursor or event id that is unknown, or older than the retention window."""
 
@@ -149,11 +153,19 @@ class EventLog:
         self.items.append(item)
 
     def after(self, event_id: str, retention: int) -> int:
-        """The position just after `event_id`; CursorExpired if unknown or too old."""
-        pos = self._index.get(event_id)
+        """The position just after `event_id`; CursorExpired if unknown or too old.
+
+        `START_OF_LOG` is the position before the first item (openapi.yaml
+        `x-start-of-log-id`): the priming id of a stream opened on an empty log.
+        """
+        pos = -1 if event_id == START_OF_LOG else self._index.get(event_id)
         if pos is None or pos < len(self.items) - retention:
             raise CursorExpired(event_id)
         return pos + 1
+
+    def position(self) -> str:
+        """The id of the newest item, or `START_OF_LOG` if there is none yet."""
+        return self.items[-1]["id"] if self.items else START_OF_LOG
 
     def __len__(self) -> int:
         return len(self.items)

@@ -40,6 +40,9 @@ class Poll:
 
 
 class Source:
+    priming: str | None = None
+    """The id-only block sent before anything else: where a live stream opened."""
+
     def poll(self) -> Poll:
         raise NotImplementedError
 
@@ -59,6 +62,7 @@ class LogSource(Source):
         start_at_end: bool,
         matches: Any = None,
         frame_of: Any = None,
+        primes: bool = False,
     ) -> None:
         self.state = state
         self.log = log
@@ -69,6 +73,10 @@ class LogSource(Source):
                 self.pos = log.after(cursor, state.config.cursor_retention)
             else:
                 self.pos = len(log) if start_at_end else 0
+                if primes:
+                    # Opened without a resume point (api docs: "Stream position at
+                    # open"): the newest id now, before any later event is added.
+                    self.priming = log.position()
         self.resumed_at = self.pos
         self._dupes: list[dict[str, Any]] = []
 
@@ -99,9 +107,15 @@ def task_events_source(
             return False
         return task_id is None or event["task_id"] == task_id
 
-    # Without a cursor the lifecycle stream starts live; with one it replays after it.
+    # Without a cursor the lifecycle stream starts live, primed with its position;
+    # with one it replays after it.
     return LogSource(
-        state, state.task_events, cursor, start_at_end=True, matches=matches
+        state,
+        state.task_events,
+        cursor,
+        start_at_end=True,
+        matches=matches,
+        primes=True,
     )
 
 

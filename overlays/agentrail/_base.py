@@ -25,6 +25,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     InvalidArgumentError,
+    RepeatedCursorError,
     status_error,
 )
 from ._retry import is_replayable
@@ -140,9 +141,38 @@ def translate(exc: httpx.HTTPError) -> APIConnectionError:
     )
     request = getattr(exc, "_request", None)
     where = f" ({request.method} {request.url.path})" if request is not None else ""
-    error = cls(f"{type(exc).__name__}: {exc}{where}")
+    why = str(exc)
+    if isinstance(exc, httpx.PoolTimeout):
+        # Only a caller's own http_client has a cap (agentrail's has none): say so.
+        why = (
+            "every connection of the http_client's pool is in use (each open stream "
+            "holds one); raise its httpx.Limits(max_connections=...) or pass none"
+        )
+    error = cls(f"{type(exc).__name__}: {why}{where}")
     error.__cause__ = exc
     return error
+
+
+def walked(call: Call[Any], model: Any, seen: frozenset[str]) -> frozenset[str]:
+    """The cursors a page walk has sent, once `call` answered `model`; raises
+    `RepeatedCursorError` if the answer's next cursor is one of them.
+
+    A server that hands back a cursor it was given (Prism repeats its example
+    page) would otherwise make every walker fetch the same page forever.
+    """
+    sent = call.request.get("params", {}).get("cursor")
+    if isinstance(sent, str) and sent:
+        seen = seen | {sent}
+    cursor = getattr(model, "next_cursor", None)
+    if model.has_more and isinstance(cursor, str) and cursor in seen:
+        request = call.request
+        raise RepeatedCursorError(
+            f"{request['method'].upper()} {request['url']} answered has_more with "
+            f"the cursor {cursor!r} it was already given; stopping instead of "
+            "fetching the same page again",
+            cursor=cursor,
+        )
+    return seen
 
 
 @attrs.frozen

@@ -15,10 +15,10 @@ import httpx
 
 from agentrail_api.client import AuthenticatedClient
 
-from ._base import AsyncPage, Call, Page, finish, translate
+from ._base import AsyncPage, Call, Page, finish, translate, walked
 from ._errors import APIError, APIStatusError, InvalidArgumentError
 from ._events import TaskLifecycleEvent
-from ._flows import Limits, StreamSpec, follow, limits, task_events
+from ._flows import Limits, StreamSpec, limits, task_events
 from ._options import StreamOptions, StreamSettings
 from ._retry import Backoff, should_retry_status
 from ._stream import AsyncEventStream, EventStream, StreamState
@@ -33,6 +33,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_BACKOFF = Backoff()
 DEFAULT_STREAMS = StreamSettings()
+# Each open stream holds a connection for as long as it lives, so httpx's default of
+# 100 connections would make stream 101 (and every REST call behind it) wait for the
+# pool. No cap on connections; idle ones kept as httpx does.
+DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20)
 
 
 class _BaseClient:
@@ -131,13 +135,15 @@ class _BaseClient:
         """This client's stream limits, with a per-stream heartbeat."""
         return limits(self.streams, self.timeout, heartbeat)
 
-    def _state(self, last_event_id: str = "") -> StreamState:
+    def _state(self, spec: StreamSpec) -> StreamState:
         s = self.streams
         return StreamState(
-            last_event_id=last_event_id,
-            window=s.dedupe_window,
+            name=spec.name,
+            last_event_id=spec.start,
             backoff=s.backoff,
             max_reconnects=s.max_reconnects,
+            open_retries=self.max_retries,
+            open_backoff=self.backoff,
         )
 
     def _options(self, **changes: Any) -> dict[str, Any]:
@@ -189,7 +195,7 @@ class Client(_BaseClient):
             backoff=backoff,
             streams=streams,
         )
-        self._http = http_client or httpx.Client()
+        self._http = http_client or httpx.Client(limits=DEFAULT_LIMITS)
         self._adopt(self._http, owned=http_client is None)
         self.generated = self._generated().set_httpx_client(self._http)
         """The generated `agentrail_api` client on the same connection pool."""
@@ -224,8 +230,10 @@ class Client(_BaseClient):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _request(self, call: Call[T]) -> T:
-        request = self._http.build_request(timeout=self.timeout, **call.request)
+    def _request(self, call: Call[T], timeout: httpx.Timeout | None = None) -> T:
+        request = self._http.build_request(
+            timeout=timeout or self.timeout, **call.request
+        )
         attempt = 0
         while True:
             attempt += 1
@@ -250,23 +258,27 @@ class Client(_BaseClient):
         from, in this process or another.
         """
         o = _stream_options(options)
-        spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
-        return self._stream(spec, cursor)
+        return self._stream(task_events(o, self._limits(o.heartbeat_seconds)))
 
-    def _stream(self, spec: StreamSpec, start: str = "") -> EventStream[Any]:
-        state = self._state(spec.start)
-        stream: EventStream[Any] = EventStream(self, follow(spec, state), state, start)
+    def _stream(self, spec: StreamSpec) -> EventStream[Any]:
+        state = self._state(spec)
+        stream: EventStream[Any] = EventStream(self, spec.flow(state), state)
         return stream._open()
 
     def _page(
-        self, make: Callable[[str | None], Call[Any]], cursor: str | None = None
+        self,
+        make: Callable[[str | None], Call[Any]],
+        cursor: str | None = None,
+        seen: frozenset[str] = frozenset(),
     ) -> Page[Any]:
-        model = self._request(make(cursor))
+        call = make(cursor)
+        model = self._request(call)
+        seen = walked(call, model, seen)
         return Page(
             model.data,
             model.has_more,
             _cursor(model),
-            next=lambda c: self._page(make, c),
+            next=lambda c: self._page(make, c, seen),
         )
 
 
@@ -298,7 +310,7 @@ class AsyncClient(_BaseClient):
             backoff=backoff,
             streams=streams,
         )
-        self._http = http_client or httpx.AsyncClient()
+        self._http = http_client or httpx.AsyncClient(limits=DEFAULT_LIMITS)
         self._adopt(self._http, owned=http_client is None)
         self.generated = self._generated().set_async_httpx_client(self._http)
         """The generated `agentrail_api` client on the same connection pool."""
@@ -333,8 +345,10 @@ class AsyncClient(_BaseClient):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _request(self, call: Call[T]) -> T:
-        request = self._http.build_request(timeout=self.timeout, **call.request)
+    async def _request(self, call: Call[T], timeout: httpx.Timeout | None = None) -> T:
+        request = self._http.build_request(
+            timeout=timeout or self.timeout, **call.request
+        )
         attempt = 0
         while True:
             attempt += 1
@@ -360,22 +374,26 @@ class AsyncClient(_BaseClient):
         `events:read` raises `InsufficientScopeError` before any event).
         """
         o = _stream_options(options)
-        spec, cursor = task_events(o, self._limits(o.heartbeat_seconds))
-        return self._stream(spec, cursor)
+        return self._stream(task_events(o, self._limits(o.heartbeat_seconds)))
 
-    def _stream(self, spec: StreamSpec, start: str = "") -> AsyncEventStream[Any]:
-        state = self._state(spec.start)
-        return AsyncEventStream(self, follow(spec, state), state, start)
+    def _stream(self, spec: StreamSpec) -> AsyncEventStream[Any]:
+        state = self._state(spec)
+        return AsyncEventStream(self, spec.flow(state), state)
 
     async def _page(
-        self, make: Callable[[str | None], Call[Any]], cursor: str | None = None
+        self,
+        make: Callable[[str | None], Call[Any]],
+        cursor: str | None = None,
+        seen: frozenset[str] = frozenset(),
     ) -> AsyncPage[Any]:
-        model = await self._request(make(cursor))
+        call = make(cursor)
+        model = await self._request(call)
+        seen = walked(call, model, seen)
         return AsyncPage(
             model.data,
             model.has_more,
             _cursor(model),
-            next=lambda c: self._page(make, c),
+            next=lambda c: self._page(make, c, seen),
         )
 
 

@@ -18,6 +18,7 @@ AgentrailError
 │   ├── APIConnectionError                    no answer: DNS, refused, reset, TLS
 │   │   └── APITimeoutError                   no answer in time
 │   └── APIResponseValidationError            a 2xx answer that does not match the spec
+│       └── RepeatedCursorError               a list page repeated a cursor: a loop
 └── StreamError                               an event stream could not go on
     ├── EventTooLargeError                    one event passed `max_event_bytes`
     ├── EventDecodeError (also a ValueError)  `data` is not the JSON it must be
@@ -55,6 +56,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ReconnectsExhaustedError",
+    "RepeatedCursorError",
     "ServiceUnavailableError",
     "StreamContentTypeError",
     "StreamError",
@@ -189,6 +191,21 @@ class APITimeoutError(APIConnectionError):
 
 class APIResponseValidationError(APIError):
     """A 2xx answer whose body does not match openapi.yaml."""
+
+
+class RepeatedCursorError(APIResponseValidationError):
+    """A list page answered `has_more` with a cursor it was already given.
+
+    Following it would fetch the same page forever (a mock such as Prism answers
+    every request with its example page), so every page walker stops here instead.
+    """
+
+    cursor: str
+    """The cursor the server gave again."""
+
+    def __init__(self, message: str, *, cursor: str) -> None:
+        super().__init__(message)
+        self.cursor = cursor
 
 
 class StreamError(AgentrailError):

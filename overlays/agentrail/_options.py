@@ -20,8 +20,6 @@ class StreamSettings:
     """No byte for `stall_factor x heartbeat` seconds means a dead stream (sse.md 4)."""
     heartbeat_seconds: int = 15
     """The heartbeat interval asked of the server (1-60)."""
-    dedupe_window: int = 10_000
-    """How many recent event ids are remembered to drop repeats; memory stays flat."""
     max_event_bytes: int | None = 16 * 1024 * 1024
     """The largest event accepted; a larger one raises `EventTooLargeError`."""
     backoff: Backoff = Backoff(initial=0.5, cap=8.0)

@@ -55,13 +55,23 @@ class Fetch:
     """Make a REST call (history, missed results); the reply is its result."""
 
     call: Call[Any]
+    timeout: httpx.Timeout
+    """The stream's timeouts: a stalled listing is a stalled stream."""
 
 
 @attrs.frozen
 class Sleep:
-    """Wait before reconnecting (interrupted by `close()`)."""
+    """Wait before connecting again (interrupted by `close()`)."""
 
     seconds: float
+
+
+@attrs.frozen
+class Opened:
+    """The stream is open: `await stream` and `stream_events()` return here."""
+
+    position: str
+    """Where a caller who has taken no event yet resumes from."""
 
 
 @attrs.frozen
@@ -73,18 +83,28 @@ class Emit:
 
 READ = Read()
 _BACKOFF = Backoff()
-Flow = Generator[Connect | Read | Fetch | Sleep | Emit, Any, None]
+Flow = Generator[Connect | Read | Fetch | Sleep | Opened | Emit, Any, None]
 
 
 class Dropped(APIConnectionError):
     """The server ended the response without a terminal event (maybe mid-event)."""
 
 
+def id_key(event_id: str) -> tuple[int, str]:
+    """The order of the ids of one stream: shorter first, then character by character
+    (openapi.yaml `EventId`), which sorts zero-padded and plain decimal ids alike."""
+    return len(event_id), event_id
+
+
 class StreamState:
     """What a stream remembers between connections; no I/O.
 
-    - `last_event_id`: the id of the last event handed over, sent as `Last-Event-ID`.
-    - a bounded window of recent ids, so repeats are dropped and memory stays flat.
+    - `last_event_id`: the id of the last event handed over (or the stream's priming
+      position), sent as `Last-Event-ID`. Ids increase within a stream, so it is also
+      the high-water mark that drops repeats: memory stays constant.
+    - `opened`: False until the stream first opens. Until then a failure is retried
+      like a REST call (`open_retries`, then the error itself); after it, drops are
+      resumed up to `max_reconnects` in a row.
     - `retry_ms`: the server's `retry:`; the first wait before a reconnect.
     - `attempts`: failures in a row; reset by a connection that delivered events.
     """
@@ -92,50 +112,54 @@ class StreamState:
     def __init__(
         self,
         *,
+        name: str = "",
         last_event_id: str = "",
-        window: int = 10_000,
         backoff: Backoff = _BACKOFF,
         max_reconnects: int = 10,
+        open_retries: int = 2,
+        open_backoff: Backoff = _BACKOFF,
     ) -> None:
+        self.name = name
         self.last_event_id = last_event_id
         self.retry_ms: int | None = None
+        self.opened = False
         self.attempts = 0
         self.reconnects = 0
         self.duplicates = 0
         self.malformed = 0
         self.unknown = 0
-        self._window = max(1, window)
         self._backoff = backoff
         self._max_reconnects = max_reconnects
-        # The ids in the window, and the order to evict them in (oldest first). Not
-        # one dict used as an ordered set: each `del d[next(iter(d))]` leaves a hole
-        # at the front that every later `next(iter(d))` walks over until the dict
-        # resizes, about 6 us per event with the default window (bench/memory.py).
-        self._recent: set[str] = set()
-        self._order: deque[str] = deque()
-        if last_event_id:
-            self.accept(last_event_id)
+        self._open_retries = open_retries
+        self._open_backoff = open_backoff
+
+    @property
+    def attempt_limit(self) -> int:
+        """How many failures in a row are retried in the current phase."""
+        return self._max_reconnects if self.opened else self._open_retries
 
     def accept(self, event_id: str) -> bool:
-        """Record `event_id`; False if it was seen within the window (a repeat)."""
-        recent = self._recent
-        if event_id in recent:
+        """Record `event_id`; False if it is not after the last one (a repeat)."""
+        last = self.last_event_id
+        if last and (
+            len(event_id) < len(last)
+            or (len(event_id) == len(last) and event_id <= last)
+        ):
             self.duplicates += 1
             return False
-        recent.add(event_id)
-        order = self._order
-        order.append(event_id)
-        if len(order) > self._window:
-            recent.discard(order.popleft())
+        self.last_event_id = event_id
+        self.attempts = 0
         return True
 
-    def rewind(self, event_id: str, last_event_id: str) -> None:
-        """Forget `event_id` and resume from `last_event_id`: the next connect gets
-        the server to replay what came after it, `event_id` included."""
-        # Out of the set only: the deque keeps its place, and evicting it later
-        # discards nothing, or the id again if it has been accepted since.
-        self._recent.discard(event_id)
+    def rewind(self, last_event_id: str) -> None:
+        """Resume from `last_event_id`: the next connect gets the server to replay
+        what came after it, and those ids are accepted again."""
         self.last_event_id = last_event_id
+
+    def open(self) -> None:
+        """The stream has opened: failures from now on are resumed."""
+        self.opened = True
+        self.attempts = 0
 
     def request_headers(self) -> dict[str, str]:
         """Headers of the next connect (WHATWG 9.2.3: Last-Event-ID if not empty)."""
@@ -145,25 +169,31 @@ class StreamState:
         return headers
 
     def on_disconnect(self, error: APIError) -> float:
-        """Seconds to wait before reconnecting after `error`; raises if it is final."""
+        """Seconds to wait before connecting again after `error`; raises if final."""
         if isinstance(error, APIStatusError) and not should_retry_status(
             error.status_code
         ):
-            raise error  # 4xx: reconnecting would get the same answer
+            raise error  # 4xx: connecting again would get the same answer
         self.attempts += 1
-        if self.attempts > self._max_reconnects:
-            raise ReconnectsExhaustedError(
-                f"gave up after {self.attempts - 1} reconnects in a row: {error}",
-                last_event_id=self.last_event_id,
-            ) from error
-        self.reconnects += 1
         retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-        initial = None if self.retry_ms is None else self.retry_ms / 1000
-        delay = self._backoff.delay(
-            self.attempts, retry_after=retry_after, initial=initial
-        )
+        if not self.opened:
+            # Never opened: fail like a REST call, within seconds (docs/streaming.md).
+            if self.attempts > self._open_retries:
+                raise error
+            delay = self._open_backoff.delay(self.attempts, retry_after=retry_after)
+        else:
+            if self.attempts > self._max_reconnects:
+                raise ReconnectsExhaustedError(
+                    f"gave up after {self.attempts - 1} reconnects in a row: {error}",
+                    last_event_id=self.last_event_id,
+                ) from error
+            self.reconnects += 1
+            initial = None if self.retry_ms is None else self.retry_ms / 1000
+            delay = self._backoff.delay(
+                self.attempts, retry_after=retry_after, initial=initial
+            )
         if delay is None:
-            raise error
+            raise error  # a Retry-After longer than the backoff's limit
         return delay
 
 
@@ -189,13 +219,14 @@ def check_stream_response(response: httpx.Response) -> bool:
 class _Driver(Generic[T]):
     """What both drivers share: the flow, the queue of items, the last id."""
 
-    def __init__(self, flow: Flow, state: StreamState, start: str = "") -> None:
+    def __init__(self, flow: Flow, state: StreamState) -> None:
         self._flow = flow
         self._state = state
         self._pending: deque[tuple[str, Any]] = deque()
         self._reply: Any = None  # what the flow's last command returned
         self._done = False
-        self._last_event_id = start or state.last_event_id
+        self._taken = False  # whether an event has been handed over
+        self._last_event_id = state.last_event_id
 
     @property
     def last_event_id(self) -> str:
@@ -226,10 +257,15 @@ class _Driver(Generic[T]):
 
     def _take(self) -> T:
         event_id, item = self._pending.popleft()
+        self._taken = True
         if event_id:
             self._last_event_id = event_id
         result: T = item
         return result
+
+    def _opened(self, cmd: Opened) -> None:
+        if not self._taken and not self._pending:
+            self._last_event_id = cmd.position
 
 
 class EventStream(_Driver[T]):
@@ -239,10 +275,8 @@ class EventStream(_Driver[T]):
     cancels any pending reconnect.
     """
 
-    def __init__(
-        self, client: Client, flow: Flow, state: StreamState, start: str = ""
-    ) -> None:
-        super().__init__(flow, state, start)
+    def __init__(self, client: Client, flow: Flow, state: StreamState) -> None:
+        super().__init__(flow, state)
         self._client = client
         self._response: httpx.Response | None = None
         self._chunks: Any = None
@@ -275,14 +309,17 @@ class EventStream(_Driver[T]):
                     self._pending.extend(cmd.items)
                     return
                 error = None
+                if isinstance(cmd, Opened):
+                    self._opened(cmd)
+                    if until_open:
+                        return
+                    continue
                 try:
                     self._reply = self._do(cmd)
                 except httpx.HTTPError as exc:
                     error = translate(exc)
                 except APIError as exc:
                     error = exc
-                if until_open and isinstance(cmd, Connect) and error is None:
-                    return
         except BaseException:
             self.close()
             raise
@@ -292,7 +329,7 @@ class EventStream(_Driver[T]):
         if isinstance(cmd, Read):
             return next(self._chunks, None)
         if isinstance(cmd, Fetch):
-            return self._client._request(cmd.call)
+            return self._client._request(cmd.call, timeout=cmd.timeout)
         self._release()
         if isinstance(cmd, Sleep):
             return self._closed.wait(cmd.seconds)
@@ -336,10 +373,8 @@ class AsyncEventStream(_Driver[T]):
     without awaiting connects on the first event.
     """
 
-    def __init__(
-        self, client: AsyncClient, flow: Flow, state: StreamState, start: str = ""
-    ) -> None:
-        super().__init__(flow, state, start)
+    def __init__(self, client: AsyncClient, flow: Flow, state: StreamState) -> None:
+        super().__init__(flow, state)
         self._client = client
         self._response: httpx.Response | None = None
         self._chunks: Any = None
@@ -377,14 +412,17 @@ class AsyncEventStream(_Driver[T]):
                     self._pending.extend(cmd.items)
                     return
                 error = None
+                if isinstance(cmd, Opened):
+                    self._opened(cmd)
+                    if until_open:
+                        return
+                    continue
                 try:
                     self._reply = await self._do(cmd)
                 except httpx.HTTPError as exc:
                     error = translate(exc)
                 except APIError as exc:
                     error = exc
-                if until_open and isinstance(cmd, Connect) and error is None:
-                    return
         except BaseException:  # task cancellation included: close at once
             await self.aclose()
             raise
@@ -394,7 +432,7 @@ class AsyncEventStream(_Driver[T]):
         if isinstance(cmd, Read):
             return await anext(self._chunks, None)
         if isinstance(cmd, Fetch):
-            return await self._client._request(cmd.call)
+            return await self._client._request(cmd.call, timeout=cmd.timeout)
         await self._release()
         if isinstance(cmd, Sleep):
             import asyncio

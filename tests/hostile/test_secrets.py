@@ -89,7 +89,12 @@ def everything(mode: str, mock: Any) -> tuple[list[BaseException], list[str]]:
         assert [e.id for e in got] == [e["id"] for e in sent if e != sent[1]][:5]
         shown.append(repr(stream))
         mock.faults.add("reset", operation="stream_task_events", times=5)
-        await expect_error(client.stream_events)  # reconnects exhausted
+        await expect_error(client.stream_events)  # never opens: the reset itself
+        mock.faults.clear()
+        mock.faults.add("drop_after", operation="stream_task_events", n=0)
+        mock.faults.add("reset", operation="stream_task_events", times=5)
+        resumed = await resolve(client.stream_events(StreamOptions(cursor=got[-1].id)))
+        await expect_error(lambda: items(resumed, 1))  # reconnects exhausted
 
     settings = {"backoff": FAST, "streams": STREAMS}
     run(mode, body, api_key=KEY, base_url=mock.url, **settings)

@@ -211,8 +211,7 @@ def test_a_same_origin_redirect_is_not_followed_either(mode: str) -> None:
 
 
 def events(n: int, cursor: str | None = "000000000000") -> Callable[[Any], Any]:
-    """Open the task stream and take `n` events (from a cursor: the script answers
-    the stream request only, not the listing a stream without one starts with)."""
+    """Open the task stream (from a cursor, unless None) and take `n` events."""
 
     async def call(client: Any) -> Any:
         options = StreamOptions(cursor=cursor, heartbeat_seconds=1)
@@ -256,11 +255,11 @@ STREAM_ERRORS = [
     ),
     pytest.param(
         HTML_502,
-        agentrail.ReconnectsExhaustedError,
+        agentrail.InternalServerError,
         {},
         id="html-502-on-every-connect",
     ),
-    pytest.param(hold, agentrail.ReconnectsExhaustedError, {}, id="never-answers"),
+    pytest.param(hold, agentrail.APITimeoutError, {}, id="never-answers"),
     pytest.param(
         endless,
         agentrail.EventTooLargeError,
@@ -276,14 +275,32 @@ STREAM_ERRORS = [
 ]
 
 
-def test_a_hostile_answer_to_the_opening_listing_is_a_typed_error(mode: str) -> None:
-    """Without a cursor a stream first lists the newest event (its resume point);
-    JSON cut short there is retried, then ReconnectsExhaustedError, in time."""
-    result, seconds, hostile = outcome(mode, as_json(200, CUT), events(1, None))
-    assert type(result) is agentrail.ReconnectsExhaustedError
-    assert type(result.__cause__) is agentrail.APIResponseValidationError
+def test_a_live_stream_opens_with_one_request(mode: str) -> None:
+    """Without a cursor the stream's priming id is its resume point: the stream
+    request is the only one, and the events after the priming block arrive."""
+    primed = then_hold(b"id: 000000000007\n\n" + task_frame(8))
+    (got, _), _, hostile = outcome(mode, primed, events(1, None))
+    assert [e.id for e in got] == ["000000000008"]
+    assert [r.path.split("?")[0] for r in hostile.requests] == [
+        "/v1/task-events/stream"
+    ]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b": keepalive\n\n", b"retry: 10\n\n", b"event: x\r\n\r\n", b"\n"],
+    ids=["heartbeat", "retry-only", "event-only", "blank-line"],
+)
+def test_a_live_stream_without_a_priming_id_fails_to_open(
+    mode: str, head: bytes
+) -> None:
+    """A first block that sets no id breaks the protocol: the open is retried, then
+    APIResponseValidationError, never an endless wait on heartbeats."""
+    result, seconds, hostile = outcome(mode, then_hold(head), events(1, None))
+    assert type(result) is agentrail.APIResponseValidationError, repr(result)
+    assert "priming" in str(result)
     assert seconds < 2
-    assert {r.path.split("?")[0] for r in hostile.requests} == {"/v1/task-events"}
+    assert len(hostile.requests) == 2  # max_retries=1
 
 
 @pytest.mark.parametrize(("script", "expected", "options"), STREAM_ERRORS)
@@ -291,7 +308,7 @@ def test_a_hostile_stream_is_a_typed_error_in_time(
     mode: str, script: Any, expected: type[Exception], options: dict[str, Any]
 ) -> None:
     """Opening or reading the stream raises the typed error, within the stall
-    deadline times the reconnects allowed."""
+    deadline times the attempts allowed."""
     result, seconds, _ = outcome(mode, script, events(1), **options)
     assert type(result) is expected, repr(result)
     assert seconds < 3 * READ + 2

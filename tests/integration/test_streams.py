@@ -269,17 +269,35 @@ def test_a_200_without_event_stream_raises_a_typed_error(mode: str, mock: Any) -
     go(mode, mock, body)
 
 
+def test_a_stream_that_never_opens_fails_like_a_rest_call(mode: str, mock: Any) -> None:
+    """Before a stream opens, failures get max_retries retries, then raise."""
+    mock.faults.add("reset", operation="stream_task_events", times=10)
+
+    async def body(client: Any) -> None:
+        with pytest.raises(agentrail.APIConnectionError) as info:
+            await resolve(client.stream_events())
+        assert not isinstance(info.value, agentrail.ReconnectsExhaustedError)
+
+    go(mode, mock, body, max_retries=1, backoff=agentrail.Backoff(0.01, 0.02))
+    assert len(stream_requests(mock, "stream_task_events")) == 2
+
+
 def test_reconnects_stop_after_max_reconnects(mode: str, mock: Any) -> None:
-    """Failures in a row beyond max_reconnects raise ReconnectsExhaustedError."""
+    """Once open, failures in a row beyond max_reconnects raise
+    ReconnectsExhaustedError."""
+    (first,) = mock.state.emit_task_events(1)
+    mock.faults.add("drop_after", operation="stream_task_events", n=0)
     mock.faults.add("reset", operation="stream_task_events", times=10)
     settings = StreamSettings(
         max_reconnects=2, backoff=agentrail.Backoff(initial=0.01, cap=0.02)
     )
 
     async def body(client: Any) -> None:
+        stream = await resolve(client.stream_events(StreamOptions(cursor=first["id"])))
         with pytest.raises(agentrail.ReconnectsExhaustedError) as info:
-            await resolve(client.stream_events())
+            await items(stream, 1)
         assert isinstance(info.value.__cause__, agentrail.APIConnectionError)
+        assert info.value.last_event_id == first["id"]
 
     go(mode, mock, body, streams=settings)
     assert len(stream_requests(mock, "stream_task_events")) == 3
@@ -336,8 +354,9 @@ def test_a_followed_session_fills_the_gap_after_a_drop(mode: str, mock: Any) -> 
         await close(stream)
         assert [e.id for e in got] == session_ids(mock, session.id)
         assert stream.stats["reconnects"] == 1
+        # The reconnect lists after the last event the dropped connection delivered.
         listed = [r for r in mock.requests if r.operation_id == "list_session_events"]
-        assert dict(listed[-1].query).get("after_id") == got[3].id
+        assert dict(listed[-1].query).get("after_id") == got[1].id
 
     go(mode, mock, body)
 
@@ -468,8 +487,12 @@ def test_fill_gaps_hands_over_every_dropped_result_once(mode: str, mock: Any) ->
         assert any(isinstance(e, RunLagged) for e in got)
         ids = [e.result.id for e in got if isinstance(e, RunResult)]
         results = await resolve(client.bench_runs.list_results(run_.id))
-        assert sorted(ids) == sorted(r.id for r in results)
-        assert len(ids) == len(set(ids))
+        assert ids == [r.id for r in results]  # each once, in the server's order
+        # The fill listed only what came after the last result handed over.
+        lagged = got.index(next(e for e in got if isinstance(e, RunLagged)))
+        before = [e.result.id for e in got[:lagged] if isinstance(e, RunResult)]
+        fills = [r for r in mock.requests if r.operation_id == "list_bench_run_results"]
+        assert dict(fills[0].query).get("after_id") == (before[-1] if before else None)
 
     go(mode, mock, body)
 

@@ -34,12 +34,49 @@ def test_frame_format_and_headers(mock: Any, http: httpx.Client) -> None:
     assert raw.startswith("retry: 10\nid: ")
 
 
+def start_of_log() -> str:
+    """The start-of-log id the spec declares on the task stream."""
+    from tests.unit._spec import SPEC
+
+    return str(SPEC["paths"][STREAM]["get"]["x-start-of-log-id"])
+
+
+def test_a_live_stream_opens_with_a_priming_id(mock: Any, http: httpx.Client) -> None:
+    """Without a cursor the first block is `id:` alone: the newest event id, whatever
+    the filters, or the spec's start-of-log id on an empty log."""
+    with http.stream("GET", STREAM) as response:
+        assert next(response.iter_text()) == f"retry: 10\nid: {start_of_log()}\n\n"
+    events = mock.state.emit_task_events(2, types=["task.updated", "task.shipped"])
+    params = {"event_types": "task.updated"}
+    with http.stream("GET", STREAM, params=params) as response:
+        assert next(response.iter_text()) == f"retry: 10\nid: {events[1]['id']}\n\n"
+
+
+def test_the_priming_id_is_a_cursor(mock: Any, http: httpx.Client) -> None:
+    """Resuming after the start-of-log id replays every event; after a priming id,
+    every event after it."""
+    events = mock.state.emit_task_events(3)
+    with http.stream("GET", STREAM, params={"cursor": start_of_log()}) as response:
+        assert [f["id"] for f in frames(next(response.iter_text()))] == [
+            e["id"] for e in events
+        ]
+    with http.stream("GET", STREAM) as response:
+        chunks = response.iter_text()
+        priming = frames(next(chunks))[0]["id"]
+    later = mock.state.emit_task_events(1)
+    with http.stream("GET", STREAM, params={"cursor": priming}) as response:
+        assert [f["id"] for f in frames(next(response.iter_text()))] == [later[0]["id"]]
+
+
 def test_heartbeats_when_idle(mock: Any, http: httpx.Client) -> None:
+    """Comment lines keep an idle stream alive, every heartbeat_seconds."""
     params = {"heartbeat_seconds": 1}
     started = time.monotonic()
     with http.stream("GET", STREAM, params=params) as response:
         assert response.headers["x-heartbeat-seconds"] == "1"
-        assert next(response.iter_text()) == ": keepalive\n\n"
+        chunks = response.iter_text()
+        assert next(chunks).startswith("retry: 10\nid: ")  # the priming block
+        assert next(chunks) == ": keepalive\n\n"
     assert 0.9 <= time.monotonic() - started < 3
     mock.config.heartbeat_seconds = 1
     with http.stream("GET", STREAM) as response:

@@ -1,4 +1,5 @@
-"""The sans-I/O stream state: dedupe window, resume headers and reconnect decisions."""
+"""The sans-I/O stream state: the high-water mark, resume headers, open and
+reconnect decisions."""
 
 from __future__ import annotations
 
@@ -11,34 +12,39 @@ from agentrail._stream import StreamState
 FIXED = agentrail.Backoff(initial=1.0, cap=4.0)
 
 
-def test_repeats_within_the_window_are_refused() -> None:
-    """An id seen before is refused and counted as a duplicate."""
+def test_an_id_not_after_the_last_is_a_repeat() -> None:
+    """An id at or before the last one handed over is refused and counted."""
     state = StreamState()
-    assert state.accept("1") and state.accept("2")
-    assert not state.accept("1")
-    assert state.duplicates == 1
+    assert state.accept("000000000001") and state.accept("000000000002")
+    assert not state.accept("000000000001")
+    assert not state.accept("000000000002")
+    assert state.duplicates == 2
+    assert state.last_event_id == "000000000002"
 
 
-def test_the_dedupe_window_is_bounded() -> None:
-    """The window keeps only the most recent ids, so memory stays flat."""
-    state = StreamState(window=3)
+def test_ids_are_ordered_by_length_then_characters() -> None:
+    """Plain decimal ids compare as numbers: "10" comes after "9" (openapi EventId)."""
+    state = StreamState(last_event_id="9")
+    assert state.accept("10")
+    assert not state.accept("9") and not state.accept("09")
+    assert state.accept("11") and state.accept("100")
+
+
+def test_the_dedupe_state_is_constant_in_size() -> None:
+    """However many events pass, the state keeps one id: the high-water mark."""
+    state = StreamState()
     for i in range(100_000):
-        state.accept(str(i))
-    assert len(state._recent) == 3
-    assert not state.accept("99999")
-    assert state.accept("0")  # long evicted
+        assert state.accept(f"{i:012d}")
+    assert state.last_event_id == f"{99_999:012d}"
+    assert not vars(state).get("_recent")  # no set of ids grows with the stream
 
 
-def test_the_oldest_ids_leave_the_window_first() -> None:
-    """With a full window, each new id evicts the oldest one, in arrival order."""
-    state = StreamState(last_event_id="start", window=1000)
-    for i in range(5000):
-        state.accept(str(i))
-    assert len(state._recent) == 1000
-    assert not state.accept("4000")  # the oldest id still in the window
-    assert state.accept("3999")  # the newest id evicted; it now evicts "4000"
-    assert state.accept("4000")
-    assert state.accept("start")
+def test_rewind_lets_a_replay_through() -> None:
+    """After rewind(id), the ids after it are new again (the server replays them)."""
+    state = StreamState(last_event_id="000000000005")
+    state.accept("000000000009")
+    state.rewind("000000000005")
+    assert state.accept("000000000006")
 
 
 def test_last_event_id_is_sent_only_when_not_empty() -> None:
@@ -52,38 +58,58 @@ def test_last_event_id_is_sent_only_when_not_empty() -> None:
     assert headers["Cache-Control"] == "no-cache"
 
 
+def opened(**kwargs: object) -> StreamState:
+    state = StreamState(**kwargs)  # type: ignore[arg-type]
+    state.open()
+    return state
+
+
 def test_the_server_retry_sets_the_first_delay() -> None:
-    """The server's `retry:` replaces the initial backoff delay."""
-    state = StreamState(backoff=FIXED)
+    """The server's `retry:` replaces the initial backoff delay of a reconnect."""
+    state = opened(backoff=FIXED)
     state.retry_ms = 20
     delay = state.on_disconnect(agentrail.APIConnectionError("drop"))
     assert 0.01 <= delay <= 0.02
 
 
 def test_retry_after_wins_over_backoff() -> None:
-    """A 503 with Retry-After waits exactly that long."""
-    state = StreamState(backoff=FIXED)
-    error = agentrail.ServiceUnavailableError(503, retry_after=3.0)
-    assert state.on_disconnect(error) == 3.0
+    """A 503 with Retry-After waits exactly that long, opening or reconnecting."""
+    for state in (StreamState(open_backoff=FIXED), opened(backoff=FIXED)):
+        error = agentrail.ServiceUnavailableError(503, retry_after=3.0)
+        assert state.on_disconnect(error) == 3.0
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    """Failures in a row wait longer each time, up to the cap."""
-    state = StreamState(backoff=FIXED, max_reconnects=10)
+    """Reconnects in a row wait longer each time, up to the cap."""
+    state = opened(backoff=FIXED, max_reconnects=10)
     delays = [state.on_disconnect(agentrail.APIConnectionError("x")) for _ in range(6)]
     assert delays[0] <= 1.0 and delays[-1] <= 4.0 and delays[-1] >= 2.0
 
 
 def test_client_errors_are_final() -> None:
-    """A 4xx on reconnect is raised: the same request would get the same answer."""
-    state = StreamState()
-    with pytest.raises(agentrail.CursorExpiredError):
-        state.on_disconnect(agentrail.CursorExpiredError(410, code="cursor_expired"))
+    """A 4xx is raised at once: the same request would get the same answer."""
+    for state in (StreamState(), opened()):
+        with pytest.raises(agentrail.CursorExpiredError):
+            state.on_disconnect(
+                agentrail.CursorExpiredError(410, code="cursor_expired")
+            )
+
+
+def test_an_open_is_retried_like_a_rest_call() -> None:
+    """Before it opens, a stream retries open_retries times, then raises the error."""
+    state = StreamState(open_retries=2, open_backoff=FIXED, max_reconnects=10)
+    error = agentrail.APIConnectionError("refused")
+    assert state.on_disconnect(error) <= 1.0
+    assert state.on_disconnect(error) <= 2.0
+    with pytest.raises(agentrail.APIConnectionError) as info:
+        state.on_disconnect(error)
+    assert info.value is error
+    assert state.reconnects == 0
 
 
 def test_reconnects_are_bounded_and_chained() -> None:
     """Past max_reconnects in a row, ReconnectsExhaustedError carries the cause."""
-    state = StreamState(max_reconnects=2, backoff=FIXED)
+    state = opened(max_reconnects=2, backoff=FIXED)
     state.last_event_id = "7"
     for _ in range(2):
         state.on_disconnect(agentrail.APITimeoutError("stall"))
@@ -91,6 +117,15 @@ def test_reconnects_are_bounded_and_chained() -> None:
         state.on_disconnect(agentrail.APITimeoutError("stall"))
     assert isinstance(info.value.__cause__, agentrail.APITimeoutError)
     assert info.value.last_event_id == "7"
+
+
+def test_an_accepted_event_resets_the_count() -> None:
+    """A connection that delivers a new event starts the count of failures afresh."""
+    state = opened(max_reconnects=1, backoff=FIXED)
+    state.on_disconnect(agentrail.APITimeoutError("stall"))
+    state.accept("1")
+    state.on_disconnect(agentrail.APITimeoutError("stall"))
+    assert state.reconnects == 2
 
 
 @pytest.mark.parametrize("heartbeat", [0, 61, True, "15"])

@@ -22,7 +22,9 @@ class AgentToolUseEvent:
 
     id: str
     """ An event's id, as sent in the SSE `id:` field. Use it as `Last-Event-ID` or `cursor` to resume after that
-    event. """
+    event. Within one stream, ids increase in the server's order: a later event's id is longer, or as long and
+    greater character by character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+    mark. Ids of different streams are not comparable. """
     type_: Literal["agent.tool_use"]
     """ Always `agent.tool_use`. """
     processed_at: datetime.datetime | None

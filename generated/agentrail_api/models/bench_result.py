@@ -21,7 +21,9 @@ class BenchResult:
 
     id: str
     """ An event's id, as sent in the SSE `id:` field. Use it as `Last-Event-ID` or `cursor` to resume after that
-    event. """
+    event. Within one stream, ids increase in the server's order: a later event's id is longer, or as long and
+    greater character by character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+    mark. Ids of different streams are not comparable. """
     bench_run_id: int
     """ A positive 64-bit integer id. """
     case_id: str

@@ -8,9 +8,13 @@ pipe into jq sees only events.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
 from typing import Any
 
 from .._events import SessionLogEvent, TaskLifecycleEvent
@@ -97,20 +101,60 @@ def resume_command(argv: list[str], cursor: str) -> str:
     return shlex.join(["agentrail", *kept, "--cursor", cursor])
 
 
+class _Held:
+    """Ctrl-C held back while one event is printed and recorded as printed."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending = False
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.holding:
+            self.pending = True  # raised once the event is printed and recorded
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigint(held: _Held) -> Iterator[None]:
+    # Only the main thread may install a handler (the CLI runs there).
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, held.handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def follow(args: argparse.Namespace, what: str, stream: EventStream[Any]) -> int:
     """Print events until the stream ends, `--max-events`, or Ctrl-C."""
     count = 0
-    # The resume point is the last event *printed*: Ctrl-C can land after the stream
-    # handed an event over and before it reached stdout (`stream.last_event_id`).
+    # The resume point is the last event *printed*. A Ctrl-C landing between printing
+    # an event and recording it would resume before it and print it twice, and one
+    # landing inside print() would leave half a line: the pair is made atomic.
     last = args.cursor or ""
     interrupted = False
+    held = _Held()
     try:
-        with stream:
+        with _sigint(held), stream:
             note(f"following {what} (Ctrl-C to stop)")
             for event in stream:
-                print(render(event, args.json), flush=True)
-                last = event.id
-                count += 1
+                with held.held():
+                    print(render(event, args.json), flush=True)
+                    last = event.id
+                    count += 1
                 if args.max_events is not None and count >= args.max_events:
                     break
     except KeyboardInterrupt:

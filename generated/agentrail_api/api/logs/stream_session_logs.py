@@ -123,7 +123,10 @@ def sync_detailed(
         session_id (str): An opaque resource id (letters, digits, `_` and `-`).
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,7 +168,10 @@ def sync(
         session_id (str): An opaque resource id (letters, digits, `_` and `-`).
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -202,7 +208,10 @@ async def asyncio_detailed(
         session_id (str): An opaque resource id (letters, digits, `_` and `-`).
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -242,7 +251,10 @@ async def asyncio(
         session_id (str): An opaque resource id (letters, digits, `_` and `-`).
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -135,7 +135,10 @@ def sync_detailed(
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
         after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,7 +184,10 @@ def sync(
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
         after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -222,7 +228,10 @@ async def asyncio_detailed(
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
         after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -266,7 +275,10 @@ async def asyncio(
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
         after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

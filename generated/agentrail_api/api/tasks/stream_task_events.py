@@ -120,14 +120,27 @@ def sync_detailed(
     `410 cursor_expired`. A key without `events:read` gets `403 insufficient_scope` before
     the stream opens.
 
+    Stream position at open: opened without a resume id, the stream starts live, and its
+    first block is a priming block that carries only `id:` (no `data`, so an EventSource
+    dispatches nothing but keeps the id): the id of the newest event in the log at that
+    instant, whatever the filters, or the start-of-log id `x-start-of-log-id` when the log
+    is empty. Both are valid cursors: a client that drops before its first event resumes
+    after the priming id and loses nothing, with no extra request.
+
     Args:
         event_types (str | Unset):
         task_id (str | Unset): An opaque resource id (letters, digits, `_` and `-`).
         cursor (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,14 +182,27 @@ def sync(
     `410 cursor_expired`. A key without `events:read` gets `403 insufficient_scope` before
     the stream opens.
 
+    Stream position at open: opened without a resume id, the stream starts live, and its
+    first block is a priming block that carries only `id:` (no `data`, so an EventSource
+    dispatches nothing but keeps the id): the id of the newest event in the log at that
+    instant, whatever the filters, or the start-of-log id `x-start-of-log-id` when the log
+    is empty. Both are valid cursors: a client that drops before its first event resumes
+    after the priming id and loses nothing, with no extra request.
+
     Args:
         event_types (str | Unset):
         task_id (str | Unset): An opaque resource id (letters, digits, `_` and `-`).
         cursor (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -213,14 +239,27 @@ async def asyncio_detailed(
     `410 cursor_expired`. A key without `events:read` gets `403 insufficient_scope` before
     the stream opens.
 
+    Stream position at open: opened without a resume id, the stream starts live, and its
+    first block is a priming block that carries only `id:` (no `data`, so an EventSource
+    dispatches nothing but keeps the id): the id of the newest event in the log at that
+    instant, whatever the filters, or the start-of-log id `x-start-of-log-id` when the log
+    is empty. Both are valid cursors: a client that drops before its first event resumes
+    after the priming id and loses nothing, with no extra request.
+
     Args:
         event_types (str | Unset):
         task_id (str | Unset): An opaque resource id (letters, digits, `_` and `-`).
         cursor (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -260,14 +299,27 @@ async def asyncio(
     `410 cursor_expired`. A key without `events:read` gets `403 insufficient_scope` before
     the stream opens.
 
+    Stream position at open: opened without a resume id, the stream starts live, and its
+    first block is a priming block that carries only `id:` (no `data`, so an EventSource
+    dispatches nothing but keeps the id): the id of the newest event in the log at that
+    instant, whatever the filters, or the start-of-log id `x-start-of-log-id` when the log
+    is empty. Both are valid cursors: a client that drops before its first event resumes
+    after the priming id and loses nothing, with no extra request.
+
     Args:
         event_types (str | Unset):
         task_id (str | Unset): An opaque resource id (letters, digits, `_` and `-`).
         cursor (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
-            Event-ID` or `cursor` to resume after that event.
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
         heartbeat_seconds (int | Unset):  Default: 15.
         last_event_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as
-            `Last-Event-ID` or `cursor` to resume after that event.
+            `Last-Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in
+            the server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
