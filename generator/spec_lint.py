@@ -348,6 +348,8 @@ def check_stream_examples(doc: Doc) -> Iterator[str]:
                     yield f"{where}/examples/{name}: value must be SSE frames as text"
                     continue
                 for frame in frames:
+                    if "data" not in frame:  # dispatches nothing (priming block)
+                        continue
                     named.add(frame.get("event", "message"))
                     try:
                         json.loads(frame.get("data", ""))

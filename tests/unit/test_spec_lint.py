@@ -637,3 +637,13 @@ def test_request_only_schemas_are_exempt(mutate: Mutation) -> None:
     doc = copy.deepcopy(VALID)
     mutate(doc)
     assert spec_lint.lint(doc) == []
+
+
+def test_a_priming_block_in_a_stream_example_is_no_event() -> None:
+    """A data-less block (a stream's priming `id:`) dispatches nothing (WHATWG
+    9.2.6): it neither names an event type nor needs JSON data."""
+    doc = copy.deepcopy(VALID)
+    media = doc["paths"][EVENTS]["get"]["responses"]["200"]["content"][SSE]
+    for example in media["examples"].values():
+        example["value"] = "id: e0\n\n" + example["value"]
+    assert spec_lint.lint(doc) == []
