@@ -8,7 +8,7 @@ turns, to:
   httpx's `iter_text`), `SSELineDecoder`, `line.rstrip("\\n")`, `SSEDecoder.decode()`,
   inline (no generator in between, which favours httpx-sse slightly);
 * `naive` - split on blank lines and partition each line: not conformant (no CR, no
-  BOM, no split CRLF), the pure-Python ceiling of sse.md sec. 3.
+  BOM, no split CRLF), the pure-Python ceiling (docs/streaming.md, "Speed").
 
 agentrail and httpx-sse must produce the same number of events with data (httpx-sse
 also emits empty phantom events after heartbeats once an id was seen; those are not
@@ -120,7 +120,7 @@ def one_event(size: int) -> tuple[bytes, int]:
 
 
 def shapes(scale: float = 1.0) -> list[Shape]:
-    """sse.md sec. 3's five shapes at 4 KiB, then 64 KiB, 1 B and 10 MB cases."""
+    """Five event shapes at 4 KiB, then 64 KiB, 1 B and 10 MB cases."""
     n = max(int(20_000 * scale), 10)
     big = max(int(10_000_000 * scale), 1000)
     cases = [

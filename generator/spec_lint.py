@@ -1,7 +1,7 @@
 """Lint openapi.yaml for what openapi-python-client 0.29.1 mishandles without a warning.
 
-Each rule below stands for a trap in ../shared/design/generator.md (sec. 3 and 5) or a
-convention of api.md; `--fail-on-warning` catches the rest at generation time. A finding
+Each rule below stands for a trap in docs/generator.md or a convention of
+docs/api.md; `--fail-on-warning` catches the rest at generation time. A finding
 reads `<json pointer>: <what is wrong>`.
 
     python generator/spec_lint.py [openapi.yaml]
@@ -78,7 +78,8 @@ def check_version(doc: Doc) -> Iterator[str]:
 
 
 def check_nullable(doc: Doc) -> Iterator[str]:
-    # generator.md 3.4: write `type: [x, "null"]` or `anyOf: [{$ref}, {type: "null"}]`.
+    # docs/generator.md, "nullable": write `type: [x, "null"]` or
+    # `anyOf: [{$ref}, {type: "null"}]`.
     for path, node in walk(doc):
         if isinstance(node.get("nullable"), bool):
             yield f"{_ptr(*path)}: `nullable` is OpenAPI 3.0; use a 'null' type (3.1)"
@@ -119,7 +120,8 @@ def check_operations(doc: Doc) -> Iterator[str]:
 
 
 def check_parameters(doc: Doc) -> Iterator[str]:
-    # generator.md 3.13: style/explode are ignored; cookies warn on every httpx call.
+    # docs/generator.md, "Smaller silent behaviours": style/explode are ignored;
+    # cookies warn on every httpx call.
     places = [
         (("paths", route, method, "parameters", i), p)
         for route, method, op in operations(doc)
@@ -159,7 +161,8 @@ def check_content(doc: Doc) -> Iterator[str]:
 
 
 def check_responses(doc: Doc) -> Iterator[str]:
-    # generator.md 3.8: no `default:`, the one Error body, Request-Id and Retry-After.
+    # docs/generator.md, "Documented errors are returned": no `default:`, the one
+    # Error body, Request-Id and Retry-After.
     error = "#/components/schemas/ErrorResponse"
     for route, method, op in operations(doc):
         for status, raw in (op.get("responses") or {}).items():
@@ -201,9 +204,10 @@ def _sent_by_server(path: tuple[object, ...], sent: set[str]) -> bool:
 
 
 def check_unions(doc: Doc) -> Iterator[str]:
-    # generator.md 3.2: the generator ignores `discriminator`, takes the first variant
-    # that parses, so each variant pins `type` with const; an unknown type is kept by a
-    # last catch-all, which oneOf forbids (a known event would match two variants).
+    # docs/generator.md, "`discriminator` is ignored": the generator takes the first
+    # variant that parses, so each variant pins `type` with const; an unknown type is
+    # kept by a last catch-all, which oneOf forbids (a known event would match two
+    # variants).
     # Only unions the server sends need the catch-all; a request union has none.
     sent = sent_schemas(doc)
     for path, node in walk(doc):
@@ -283,7 +287,7 @@ def check_refs(doc: Doc) -> Iterator[str]:
 
 def check_consts(doc: Doc) -> Iterator[str]:
     # A `const` without `type` is typed Any by openapi-generator, and the first anyOf
-    # variant that fits wins (docs/generator.md, "const needs a type").
+    # variant that fits wins (docs/generator.md, "`discriminator` is ignored").
     names = {str: "string", bool: "boolean", int: "integer", float: "number"}
     for path, node in walk(doc):
         if "const" in node and "type" not in node:

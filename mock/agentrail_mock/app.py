@@ -1,8 +1,8 @@
 """The ASGI entry: routing, auth and scopes, validation, faults, idempotency, replies.
 
 `/__mock/*` and `/openapi.json` go to a small Starlette router (control.py); everything
-else goes to one dispatcher over the spec's compiled path templates (mock.md sec. 2:
-Starlette's path converters answered `%0A` with a text/plain 404).
+else goes to one dispatcher over the spec's compiled path templates (docs/mock.md, "How
+it is built": Starlette's path converters answered `%0A` with a text/plain 404).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Serving the mock: uvicorn in a daemon thread on a free port (mock.md sec. 5)."""
+"""Serving the mock: uvicorn in a daemon thread on a free port (docs/mock.md, "Running
+it in tests")."""
 
 from __future__ import annotations
 

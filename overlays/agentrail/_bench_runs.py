@@ -1,7 +1,7 @@
 """Runs, cases, executions and MCP-session cost by global id: `client.bench_runs`.
 
-After the BenchRunsClient shape (api.md, family 4): `get` and `bench_by_id` answer None
-on 404, `list_results` an empty list. The requests are built once, as functions
+After the BenchRunsClient shape (docs/api.md, family 4): `get` and `bench_by_id` answer
+None on 404, `list_results` an empty list. The requests are built once, as functions
 returning a `Call`; `BenchRuns` and `AsyncBenchRuns` only send them. The run event
 stream (`subscribe_run_events`) is not here.
 """

@@ -1,4 +1,4 @@
-"""The mock against openapi.yaml with schemathesis, all default checks on (mock.md 6).
+"""The mock against openapi.yaml with schemathesis, all default checks (docs/mock.md).
 
 Two transports: in-process through schemathesis's ASGI driver, and over a real loopback
 socket against the session's mock server. Settings live in schemathesis.toml (stream

@@ -43,7 +43,7 @@ def _success(op: dict[str, Any]) -> list[str]:
 
 def _docs_table() -> dict[str, tuple[str, str, str]]:
     """docs/api.md's operation table: operationId -> (METHOD, path, scope)."""
-    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs/api.md").read_text(encoding="utf-8")
     row = re.compile(r"^\| `([a-z_]+)` \| ([A-Z]+) `([^`]+)` \| `([a-z_:]+)` \|", re.M)
     return {m[1]: (m[2].lower(), m[3], m[4]) for m in row.finditer(text)}
 

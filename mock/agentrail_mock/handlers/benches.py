@@ -1,4 +1,4 @@
-"""Benches, cases, runs, executions and MCP-session cost (api.md family 4)."""
+"""Benches, cases, runs, executions and MCP-session cost (docs/api.md, family 4)."""
 
 from __future__ import annotations
 
