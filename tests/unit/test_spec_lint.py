@@ -135,7 +135,13 @@ def _valid_spec() -> Doc:
             },
         },
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "x-scopes": {"admin": "Everything."},
+                }
+            },
             "schemas": {
                 "ErrorResponse": {
                     "type": "object",
