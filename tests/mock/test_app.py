@@ -361,3 +361,14 @@ def test_a_packaged_spec_wins(tmp_path: Path) -> None:
         check=True,
     ).stdout.strip()
     assert Path(out) == package / "openapi.yaml"
+
+
+def test_a_remote_mock_is_reset_with_the_admin_key(mock: Any) -> None:
+    """tests/conftest.py's RemoteMock (AGENTRAIL_BASE_URL runs) resets the server
+    through /__mock/reset with its key, now that control endpoints need one."""
+    from tests.conftest import RemoteMock
+
+    mock.state.emit_task_events(2)
+    RemoteMock(mock.url, mock.admin_key).reset()
+    assert len(mock.state.task_events) == 0
+    assert len(mock.requests) == 0
