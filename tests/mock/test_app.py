@@ -372,3 +372,11 @@ def test_a_remote_mock_is_reset_with_the_admin_key(mock: Any) -> None:
     RemoteMock(mock.url, mock.admin_key).reset()
     assert len(mock.state.task_events) == 0
     assert len(mock.requests) == 0
+
+
+def test_a_remote_mock_with_the_wrong_key_says_so(mock: Any) -> None:
+    """A reset the remote mock refuses stops the run with the reason, not silently."""
+    from tests.conftest import RemoteMock
+
+    with pytest.raises(RuntimeError, match="AGENTRAIL_API_KEY"):
+        RemoteMock(mock.url, "ar_not_admin").reset()
