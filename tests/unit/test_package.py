@@ -55,6 +55,7 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "PermissionDeniedError",
         "RateLimitError",
         "ReconnectsExhaustedError",
+        "RepeatedCursorError",
         "RunEvent",
         "RunLagged",
         "RunResult",
