@@ -151,3 +151,24 @@ def test_the_walk_finds_what_a_new_import_adds(tmp_path: Path) -> None:
     reached = reached_operations("Client")
     assert {"create_session", "stream_task_events", "get_mcp_session_cost"} <= reached
     assert "no_such_operation" not in reached
+
+
+def test_every_session_event_type_has_its_class_in_the_stream_table() -> None:
+    """Each variant of SessionEvent in the spec is typed by the session stream (else
+    the live stream would skip it as an unknown name while the listing keeps it)."""
+    from agentrail import _model_events
+
+    variants = SPEC["components"]["schemas"]["SessionEvent"]["anyOf"][:-1]
+    kinds = {
+        SPEC["components"]["schemas"][v["$ref"].rsplit("/", 1)[1]]["properties"][
+            "type"
+        ]["const"]: v["$ref"].rsplit("/", 1)[1]
+        for v in variants
+    }
+    missing = [
+        f"{kind}: add `{kind!r}: {name}` to _SESSION_VARIANTS (and {name} to the "
+        "SessionEvent alias) in overlays/agentrail/_model_events.py"
+        for kind, name in sorted(kinds.items())
+        if kind not in _model_events.SESSION_EVENTS
+    ]
+    assert not missing, "\n".join(missing)
