@@ -218,8 +218,9 @@ def test_wheel_ships_the_packages_typed(wheel: Path) -> None:
     assert tops == {"agentrail", "agentrail_api", "agentrail_mock"}
 
 
-def test_wheel_depends_on_httpx_attrs_and_dateutil_only(wheel: Path) -> None:
-    """The runtime dependencies are httpx, attrs and python-dateutil, nothing else."""
+def test_wheel_depends_on_httpx_attrs_dateutil_and_sniffio_only(wheel: Path) -> None:
+    """The runtime dependencies are httpx, attrs, python-dateutil and sniffio (which
+    httpcore looks for on every lock), nothing else."""
     with zipfile.ZipFile(wheel) as zf:
         meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         meta = email.message_from_bytes(zf.read(meta_name))
@@ -228,6 +229,7 @@ def test_wheel_depends_on_httpx_attrs_and_dateutil_only(wheel: Path) -> None:
         "attrs",
         "httpx",
         "python-dateutil",
+        "sniffio",
     ]
     assert meta["Requires-Python"] == ">=3.11"
     assert meta["Version"] == agentrail.__version__
