@@ -6,6 +6,7 @@ Each body runs with `Client` and `AsyncClient` (tests/twin.py). The server's own
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -317,7 +318,8 @@ def say(text: str) -> list[dict[str, Any]]:
 def test_following_a_session_yields_history_then_live_each_id_once(
     mode: str, mock: Any
 ) -> None:
-    """stream() yields the history, then the live tail, with no id twice (seed 000)."""
+    """stream() yields the history, then the live tail, with no id twice
+    (docs/streaming.md, "Following a session")."""
 
     async def body(client: Any) -> None:
         session = await resolve(client.sessions.create())
@@ -359,6 +361,27 @@ def test_a_followed_session_fills_the_gap_after_a_drop(mode: str, mock: Any) -> 
         assert dict(listed[-1].query).get("after_id") == got[1].id
 
     go(mode, mock, body)
+
+
+def test_a_stalled_history_listing_is_a_stalled_stream(mode: str, mock: Any) -> None:
+    """The history listing a session stream makes has the stream's stall deadline,
+    not the REST read timeout: a listing that hangs is retried within seconds."""
+    settings = StreamSettings(
+        heartbeat_seconds=1, stall_factor=1.0, backoff=agentrail.Backoff(0.01, 0.02)
+    )
+
+    async def body(client: Any) -> None:
+        session = await resolve(client.sessions.create())
+        await resolve(client.sessions.events(session.id).send(say("hi")))
+        mock.faults.add("delay", operation="list_session_events", seconds=30)
+        started = time.monotonic()
+        stream = await resolve(client.sessions.events(session.id).stream())
+        got = await items(stream, 1)
+        await close(stream)
+        assert got[0].id == session_ids(mock, session.id)[0]
+        assert time.monotonic() - started < 10  # one stall deadline, not 60 s
+
+    go(mode, mock, body, streams=settings, backoff=agentrail.Backoff(0.01, 0.02))
 
 
 # ------------------------------------------------------------------ logs
