@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -131,7 +132,11 @@ class Tasks(Consumer):
             self.control.post("/__mock/task-events", {"count": n})
             sent += n
             self.pace(job, sent)
+        self.before_marker(job)
         self.control.post("/__mock/task-events", {"count": 1, "task_id": MARKER})
+
+    def before_marker(self, job: Job) -> None:
+        """The last moment before the marker (the driver's thread)."""
 
     def listed(self) -> list[tuple[str, int]]:
         return [
@@ -159,13 +164,23 @@ class TasksRacing(Tasks):
     floor = 0  # the newest id just after the stream opened (0: none)
     tally_first: int | None = None  # the first id delivered
 
+    def setup(self) -> None:
+        self.opened = threading.Event()  # stream_events() has returned
+
     async def body(self, client: Any, job: Job) -> None:
         job.start(self.drive, job)  # the driver is appending while the stream opens
         stream = await resolve(client.stream_events(StreamOptions(heartbeat_seconds=1)))
         newest = self.control.http.get("/v1/task-events", params={"order": "desc",
                                        "limit": 1}).json()["data"]  # fmt: skip
         self.floor = int(newest[0]["id"]) if newest else 0
+        self.opened.set()
         await self.follow(stream, job, lambda e: self.take(job, e), drive=False)
+
+    def before_marker(self, job: Job) -> None:
+        # Keep racing until the stream is open, so that the marker comes after it
+        # (a stream owes nothing from before it opened, the marker included).
+        while not self.opened.wait(0.02) and not job.done.is_set():
+            self.control.post("/__mock/task-events", {"count": self.rng.randint(1, 20)})
 
     def reference(self) -> list[tuple[str, int]]:
         """Every event after the stream opened, and every event after the first
