@@ -132,11 +132,7 @@ class Tasks(Consumer):
             self.control.post("/__mock/task-events", {"count": n})
             sent += n
             self.pace(job, sent)
-        self.before_marker(job)
         self.control.post("/__mock/task-events", {"count": 1, "task_id": MARKER})
-
-    def before_marker(self, job: Job) -> None:
-        """The last moment before the marker (the driver's thread)."""
 
     def listed(self) -> list[tuple[str, int]]:
         return [
@@ -160,7 +156,6 @@ class TasksCursor(Tasks):
 
 class TasksRacing(Tasks):
     name = "tasks_racing"
-    burst = 200  # small: the stream opens while they keep coming
     floor = 0  # the newest id just after the stream opened (0: none)
     tally_first: int | None = None  # the first id delivered
 
@@ -176,11 +171,12 @@ class TasksRacing(Tasks):
         self.opened.set()
         await self.follow(stream, job, lambda e: self.take(job, e), drive=False)
 
-    def before_marker(self, job: Job) -> None:
-        # Keep racing until the stream is open, so that the marker comes after it
-        # (a stream owes nothing from before it opened, the marker included).
-        while not self.opened.wait(0.02) and not job.done.is_set():
+    def drive(self, job: Job) -> None:
+        # Small bursts while the stream opens (it owes none of them, but no gap may
+        # follow the first it delivers); then the events it owes, and the marker.
+        while not self.opened.wait(0.01) and not job.done.is_set():
             self.control.post("/__mock/task-events", {"count": self.rng.randint(1, 20)})
+        super().drive(job)
 
     def reference(self) -> list[tuple[str, int]]:
         """Every event after the stream opened, and every event after the first
