@@ -48,9 +48,13 @@ from ._events import (
     TaskLifecycleEvent,
 )
 from ._options import StreamOptions, StreamSettings
+from ._params import NOT_GIVEN, NotGiven
+from ._response import APIResponse
 from ._retry import Backoff
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream import AsyncEventStream, EventStream
+from ._transport import BodyOptions, RequestOptions
+from ._types import TextBlockParam, UserInterruptParam, UserMessageParam
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:
@@ -59,6 +63,7 @@ if _typing.TYPE_CHECKING:
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -70,6 +75,7 @@ __all__ = [
     "Backoff",
     "BadRequestError",
     "BenchRunStatus",
+    "BodyOptions",
     "Client",
     "ConflictError",
     "CursorExpiredError",
@@ -79,12 +85,15 @@ __all__ = [
     "InsufficientScopeError",
     "InternalServerError",
     "InvalidArgumentError",
+    "NOT_GIVEN",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
     "ReconnectsExhaustedError",
     "RepeatedCursorError",
+    "RequestOptions",
     "RunEvent",
     "RunLagged",
     "RunResult",
@@ -100,6 +109,9 @@ __all__ = [
     "StreamSettings",
     "TaskEventType",
     "TaskLifecycleEvent",
+    "TextBlockParam",
+    "UserInterruptParam",
+    "UserMessageParam",
     "__version__",
 ]
 

@@ -77,7 +77,7 @@ def everything(mode: str, mock: Any) -> tuple[list[BaseException], list[str]]:
 
     async def body(client: Any) -> None:
         shown.extend([repr(client), str(client), repr(client.with_options(timeout=3))])
-        shown.extend([repr(client.generated), repr(client._http.headers)])
+        shown.extend([repr(client.generated), repr(client._transport.http.headers)])
         task = await resolve(client.tasks.create(title="t"))
         await resolve(client.tasks.get(task.id))
         await expect_error(lambda: client.tasks.get("nope"))  # 404

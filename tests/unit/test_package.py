@@ -30,6 +30,7 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
     assert agentrail.__all__ == [
         "APIConnectionError",
         "APIError",
+        "APIResponse",
         "APIResponseValidationError",
         "APIStatusError",
         "APITimeoutError",
@@ -41,6 +42,7 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "Backoff",
         "BadRequestError",
         "BenchRunStatus",
+        "BodyOptions",
         "Client",
         "ConflictError",
         "CursorExpiredError",
@@ -50,11 +52,15 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "InsufficientScopeError",
         "InternalServerError",
         "InvalidArgumentError",
+        "NOT_GIVEN",
         "NotFoundError",
+        "NotGiven",
         "Page",
         "PermissionDeniedError",
         "RateLimitError",
         "ReconnectsExhaustedError",
+        "RepeatedCursorError",
+        "RequestOptions",
         "RunEvent",
         "RunLagged",
         "RunResult",
@@ -70,6 +76,9 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "StreamSettings",
         "TaskEventType",
         "TaskLifecycleEvent",
+        "TextBlockParam",
+        "UserInterruptParam",
+        "UserMessageParam",
         "__version__",
     ]
     assert sorted(agentrail.__all__) == agentrail.__all__
@@ -237,4 +246,4 @@ def test_api_key_is_not_in_the_generated_client_repr() -> None:
     with agentrail.Client("ar_secret_key_123", "http://127.0.0.1:9") as client:
         assert "ar_secret_key_123" not in repr(client)
         assert "ar_secret_key_123" not in repr(client.generated)
-        assert "ar_secret_key_123" not in repr(client._http.headers)
+        assert "ar_secret_key_123" not in repr(client._transport.http.headers)
