@@ -57,6 +57,7 @@ from ._params import (
     optional_model,
     pager,
 )
+from ._transport import BodyOptions, RequestOptions
 from ._validate import (
     check_cursor,
     check_external_id,
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
     from ._events import RunEvent
     from ._flows import StreamSpec
     from ._stream import AsyncEventStream, EventStream
-    from ._transport import AsyncTransport, BodyOptions, RequestOptions, Transport
+    from ._transport import AsyncTransport, Transport
 
 # Requests keyed on a global id.
 

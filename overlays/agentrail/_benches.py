@@ -45,10 +45,11 @@ from ._params import (
     model,
     pager,
 )
+from ._transport import BodyOptions, RequestOptions
 from ._validate import check_id, check_script, check_text
 
 if TYPE_CHECKING:
-    from ._transport import AsyncTransport, BodyOptions, RequestOptions, Transport
+    from ._transport import AsyncTransport, Transport
 
 # Project-scoped requests.
 

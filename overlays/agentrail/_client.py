@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack
 
 import httpx
 
+from ._docs import twin_docs
 from ._errors import InvalidArgumentError
 from ._events import TaskLifecycleEvent
 from ._logs import setup_logging
@@ -311,7 +312,9 @@ class Client(_BaseClient):
     ) -> EventStream[TaskLifecycleEvent]:
         """Follow the task lifecycle stream, resuming after drops: no loss, no repeats.
 
-        `GET /v1/task-events/stream` (stream_task_events); needs `events:read`.
+        Operation `stream_task_events` (`GET /v1/task-events/stream`); needs the
+        `events:read` scope. With `AsyncClient`, `await` the stream to connect (a
+        401/403 is raised there), or `async for` / `async with` it directly.
 
         Args:
             options: the filters (`StreamOptions`: event types, task id, heartbeat).
@@ -445,18 +448,14 @@ class AsyncClient(_BaseClient):
         last_event_id: str | None = None,
         **request_options: Unpack[RequestOptions],
     ) -> AsyncEventStream[TaskLifecycleEvent]:
-        """Follow the task lifecycle stream, resuming after drops: no loss, no repeats.
-
-        `GET /v1/task-events/stream` (stream_task_events); needs `events:read`.
-        `await` the stream to connect (a 401/403 is raised there), then `async for`
-        it; or `async for` / `async with` it directly. Arguments as in
-        `Client.stream_events`.
-        """
         from ._flows import task_events
 
         o = _stream_options(options, last_event_id)
         limits = self._transport.limits(o.heartbeat_seconds, request_options)
         return self._transport.stream(task_events(o, limits), request_options)
+
+
+twin_docs(AsyncClient, Client)
 
 
 class _Via(httpx.BaseTransport):

@@ -34,6 +34,7 @@ from ._errors import InvalidArgumentError
 from ._flows import session_events, session_logs
 from ._model_events import SessionEvent
 from ._params import idempotency_key, metadata_model, model, pager
+from ._transport import BodyOptions, RequestOptions
 from ._types import OutgoingEvent
 from ._validate import check_cursor, check_id
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from ._events import SessionLogEvent
     from ._flows import StreamSpec
     from ._stream import AsyncEventStream, EventStream
-    from ._transport import AsyncTransport, BodyOptions, RequestOptions, Transport
+    from ._transport import AsyncTransport, Transport
 
 # openapi.yaml: SendSessionEventsRequest.events and UserMessageInput.content.
 _MAX_EVENTS = 100

@@ -46,10 +46,11 @@ from ._params import (
     metadata_model,
     pager,
 )
+from ._transport import BodyOptions, RequestOptions
 from ._validate import INT64_MAX, check_event_types, check_id, check_range, check_text
 
 if TYPE_CHECKING:
-    from ._transport import AsyncTransport, BodyOptions, RequestOptions, Transport
+    from ._transport import AsyncTransport, Transport
 
 
 # The requests, written once.
