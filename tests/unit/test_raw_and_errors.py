@@ -130,7 +130,9 @@ def test_a_body_that_is_not_the_envelope_gives_status_text_and_its_start(
 ) -> None:
     """A proxy's error page or a problem document reads as its status text and the
     start of its body, never a bare "502: "."""
-    answer = httpx.Response(502, content=content, headers={"Content-Type": content_type})
+    answer = httpx.Response(
+        502, content=content, headers={"Content-Type": content_type}
+    )
     exc = raises(mode, Script(answer), lambda c: c.tasks.get("t1"), max_retries=0)
     assert isinstance(exc, agentrail.InternalServerError)
     assert str(exc) == expected
