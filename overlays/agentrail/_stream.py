@@ -472,7 +472,10 @@ class AsyncEventStream(_Driver[T]):
         return True
 
     async def _release(self) -> None:
-        response, self._response, self._chunks = self._response, None, None
+        response, self._response = self._response, None
+        chunks, self._chunks = self._chunks, None
+        if chunks is not None:
+            await chunks.aclose()  # trio warns of an async generator left open
         if response is not None:
             await response.aclose()
 

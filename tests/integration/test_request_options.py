@@ -16,6 +16,7 @@ from tests.twin import resolve, run
 from tests.unit.test_surface import options_type, requesting
 
 pytestmark = pytest.mark.timeout(60)
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 
 
 def test_every_method_sends_extra_headers_query_and_body(mode: str, mock: Any) -> None:

@@ -18,6 +18,7 @@ from tests.twin import close, items, resolve
 from tests.unit._spec import SPEC
 
 pytestmark = pytest.mark.timeout(60)
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 # openapi.yaml: stream_task_events' x-start-of-log-id.
 START = SPEC["paths"]["/v1/task-events/stream"]["get"]["x-start-of-log-id"]
 

@@ -22,6 +22,7 @@ from agentrail import (
 from tests.twin import close, items, resolve, run
 
 pytestmark = pytest.mark.timeout(60)
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 
 FAST = StreamSettings(backoff=agentrail.Backoff(initial=0.01, cap=0.05))
 

@@ -6,7 +6,6 @@ fixture); the answers come from an `httpx.MockTransport` passed as `http_client`
 
 from __future__ import annotations
 
-import asyncio
 import json
 import traceback
 from collections.abc import Awaitable, Callable
@@ -35,9 +34,10 @@ from agentrail._errors import (
 )
 from agentrail._retry import Backoff
 from agentrail_api.models import BenchRun, UserMessageInput
-from tests.twin import items, resolve
+from tests.twin import items, resolve, run_on
 from tests.unit.samples import SAMPLES
 
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 KEY = "sk-test-SECRET-4b1d"
 BASE = "https://agentrail.test"
 FAST = Backoff(initial=0.001, cap=0.01)
@@ -102,7 +102,7 @@ def run(
             async with agentrail.AsyncClient(http_client=ahttp, **options) as aclient:
                 return await body(aclient)
 
-    return asyncio.run(main())
+    return run_on(mode, main)
 
 
 def raises(

@@ -3,17 +3,17 @@ API, on requests the SDK builds; `client.generated` shares the pool and can stre
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 
 import agentrail
 from agentrail_api.api.tasks import get_task, stream_task_events
-from tests.twin import resolve
+from tests.twin import close, resolve, run_on
 from tests.unit.samples import SAMPLES
 from tests.unit.test_client import KEY, reply
 
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 API = "https://api.agentrail.test/prefix"
 THEIRS = "https://theirs.example"
 
@@ -64,7 +64,7 @@ def use(mode: str, body: Any, recorder: Recorder) -> Any:
         async with http, agentrail.AsyncClient(KEY, API, http_client=http) as client:
             return await body(client, http)
 
-    return asyncio.run(main())
+    return run_on(mode, main)
 
 
 def test_the_callers_headers_redirects_and_base_url_survive(mode: str) -> None:
@@ -153,7 +153,7 @@ def test_the_sdk_streams_ask_for_event_streams(mode: str) -> None:
 
     async def body(client: Any, http: Any) -> None:
         stream = await resolve(client.stream_events(last_event_id="0"))
-        await resolve(stream.aclose() if mode == "async" else stream.close())
+        await close(stream)
 
     use(mode, body, recorder)
     sent = recorder.requests[0]

@@ -226,13 +226,15 @@ def test_wheel_ships_the_packages_typed(wheel: Path) -> None:
     assert tops == {"agentrail", "agentrail_api", "agentrail_mock"}
 
 
-def test_wheel_depends_on_httpx_attrs_and_dateutil_only(wheel: Path) -> None:
-    """The runtime dependencies are httpx, attrs and python-dateutil, nothing else."""
+def test_wheel_depends_on_httpx_anyio_attrs_and_dateutil_only(wheel: Path) -> None:
+    """The runtime dependencies are httpx, anyio (httpx's own, for async sleeps on
+    asyncio and trio), attrs and python-dateutil, nothing else."""
     with zipfile.ZipFile(wheel) as zf:
         meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         meta = email.message_from_bytes(zf.read(meta_name))
     runtime = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
     assert sorted(r.split(";")[0].split(">")[0].split("<")[0] for r in runtime) == [
+        "anyio",
         "attrs",
         "httpx",
         "python-dateutil",

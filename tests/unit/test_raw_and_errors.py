@@ -16,6 +16,8 @@ from tests.twin import items, resolve
 from tests.unit.samples import SAMPLES
 from tests.unit.test_client import KEY, Script, error, raises, reply, run
 
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
+
 
 def test_a_raw_response_has_status_headers_request_id_and_parse(mode: str) -> None:
     """`with_raw_response.<group>.<method>` returns the answer's status, headers and

@@ -20,6 +20,9 @@ from tests.unit.test_client import Script, raises, run
 TEXT = {"type": "text", "text": "hi"}
 
 
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
+
+
 def test_str_content_is_sent_as_one_text_block(mode: str) -> None:
     """`{"type": "user.message", "content": "hi"}` sends one text block; blocks and
     an interrupt are sent as given."""
