@@ -54,6 +54,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_BACKOFF = Backoff()
 DEFAULT_STREAMS = StreamSettings()
+# Each open stream holds a connection for as long as it lives, so httpx's default of
+# 100 connections would make stream 101 (and every REST call behind it) wait for the
+# pool. No cap on connections; idle ones kept as httpx does.
+DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20)
 
 
 def _config(
@@ -230,7 +234,11 @@ class Client(_BaseClient):
             api_key, base_url, timeout, max_retries, backoff, streams, default_headers
         )
         _http_client(http_client, httpx.Client)
-        http = http_client if http_client is not None else httpx.Client()
+        http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(limits=DEFAULT_LIMITS)
+        )
         self._attach(Transport(http, owns_http=http_client is None, **config))
 
     def _attach(self, transport: Transport) -> None:
@@ -368,7 +376,11 @@ class AsyncClient(_BaseClient):
             api_key, base_url, timeout, max_retries, backoff, streams, default_headers
         )
         _http_client(http_client, httpx.AsyncClient)
-        http = http_client if http_client is not None else httpx.AsyncClient()
+        http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(limits=DEFAULT_LIMITS)
+        )
         self._attach(AsyncTransport(http, owns_http=http_client is None, **config))
 
     def _attach(self, transport: AsyncTransport) -> None:
