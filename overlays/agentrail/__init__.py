@@ -47,13 +47,12 @@ from ._events import (
     SessionLogEvent,
     TaskLifecycleEvent,
 )
-from ._options import StreamOptions, StreamSettings
+from ._options import BodyOptions, RequestOptions, StreamOptions, StreamSettings
 from ._params import NOT_GIVEN, NotGiven
 from ._response import APIResponse
 from ._retry import Backoff
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream import AsyncEventStream, EventStream
-from ._transport import BodyOptions, RequestOptions
 from ._types import TextBlockParam, UserInterruptParam, UserMessageParam
 from ._version import __version__
 

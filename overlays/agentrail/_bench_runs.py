@@ -48,6 +48,7 @@ from agentrail_api.types import UNSET
 from ._base import Call, build
 from ._docs import twin_docs
 from ._flows import run_events
+from ._options import BodyOptions, RequestOptions
 from ._params import (
     NOT_GIVEN,
     Json,
@@ -57,7 +58,6 @@ from ._params import (
     optional_model,
     pager,
 )
-from ._transport import BodyOptions, RequestOptions
 from ._validate import (
     check_cursor,
     check_external_id,

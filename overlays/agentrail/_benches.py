@@ -35,6 +35,7 @@ from agentrail_api.types import UNSET
 from ._base import AsyncPage, Call, Page, build
 from ._docs import twin_docs
 from ._errors import InvalidArgumentError
+from ._options import BodyOptions, RequestOptions
 from ._params import (
     NOT_GIVEN,
     Json,
@@ -45,7 +46,6 @@ from ._params import (
     model,
     pager,
 )
-from ._transport import BodyOptions, RequestOptions
 from ._validate import check_id, check_script, check_text
 
 if TYPE_CHECKING:

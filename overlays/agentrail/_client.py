@@ -7,29 +7,33 @@ appears (`httpx/_client.py` has the same split).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import httpx
 
+from ._config import (
+    DEFAULT_BACKOFF,
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_STREAMS,
+    DEFAULT_TIMEOUT,
+    check_http_client,
+    client_config,
+    stream_options,
+)
 from ._docs import twin_docs
-from ._errors import InvalidArgumentError
 from ._events import TaskLifecycleEvent
-from ._logs import setup_logging
-from ._options import StreamOptions, StreamSettings
+from ._options import (
+    RequestOptions,
+    StreamOptions,
+    StreamSettings,
+)
+from ._response import WithRawResponse
 from ._retry import Backoff
 from ._stream import AsyncEventStream, EventStream
-from ._transport import (
-    USER_AGENT,
-    AsyncTransport,
-    RequestOptions,
-    Transport,
-    check_retries,
-    check_timeout,
-)
-from ._validate import check_cursor
+from ._transport import USER_AGENT, AsyncTransport, Transport
 
 if TYPE_CHECKING:
     from agentrail_api.client import AuthenticatedClient
@@ -44,60 +48,6 @@ if TYPE_CHECKING:
         Sessions,
         Tasks,
     )
-
-G = TypeVar("G")
-
-DEFAULT_BASE_URL = "https://api.agentrail.app"
-# Explicit defaults: the generated client has none. A REST answer may take a while to
-# compute; connecting should not.
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
-DEFAULT_MAX_RETRIES = 2
-DEFAULT_BACKOFF = Backoff()
-DEFAULT_STREAMS = StreamSettings()
-# Each open stream holds a connection for as long as it lives, so httpx's default of
-# 100 connections would make stream 101 (and every REST call behind it) wait for the
-# pool. No cap on connections; idle ones kept as httpx does.
-DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20)
-
-
-def _config(
-    api_key: str | None,
-    base_url: str | httpx.URL | None,
-    timeout: object,
-    max_retries: object,
-    backoff: Backoff,
-    streams: StreamSettings,
-    default_headers: Mapping[str, str] | None,
-) -> dict[str, Any]:
-    """The checked configuration of a client (and of its transport)."""
-    setup_logging()
-    api_key = api_key if api_key is not None else os.environ.get("AGENTRAIL_API_KEY")
-    if not api_key:
-        raise InvalidArgumentError("no API key: pass api_key= or set AGENTRAIL_API_KEY")
-    if not isinstance(api_key, str):
-        raise InvalidArgumentError(
-            f"api_key must be a str, not {type(api_key).__name__}"
-        )
-    if default_headers is not None and not isinstance(default_headers, Mapping):
-        raise InvalidArgumentError("default_headers must be a dict")
-    for name, value, cls in (
-        ("backoff", backoff, Backoff),
-        ("streams", streams, StreamSettings),
-    ):
-        if not isinstance(value, cls):
-            raise InvalidArgumentError(
-                f"{name} must be a {cls.__name__}, not {type(value).__name__}"
-            )
-    url = base_url or os.environ.get("AGENTRAIL_BASE_URL") or DEFAULT_BASE_URL
-    return {
-        "api_key": api_key,
-        "base_url": _base_url(url),
-        "timeout": check_timeout(timeout),
-        "max_retries": check_retries(max_retries),
-        "backoff": backoff,
-        "streams": streams,
-        "default_headers": dict(default_headers or {}),
-    }
 
 
 class _BaseClient:
@@ -168,34 +118,6 @@ class _BaseClient:
         }
 
 
-class _Raw(Generic[G]):
-    """A resource group whose methods return `APIResponse` objects."""
-
-    def __init__(self, group: G) -> None:
-        self._group = group
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._group, name)
-
-    def __repr__(self) -> str:
-        return f"<raw {type(self._group).__name__}>"
-
-
-class WithRawResponse:
-    """`client.with_raw_response`: every method returns an `APIResponse` (status,
-    headers, request id, `.parse()`) instead of its result.
-
-    A list method's `.parse()` is its first `Page`; streams are not raw.
-    """
-
-    def __init__(self, client: Client | AsyncClient) -> None:
-        raw = client._clone(raw=True)
-        self.sessions: _Raw[Any] = _Raw(raw.sessions)
-        self.tasks: _Raw[Any] = _Raw(raw.tasks)
-        self.benches: _Raw[Any] = _Raw(raw.benches)
-        self.bench_runs: _Raw[Any] = _Raw(raw.bench_runs)
-
-
 class Client(_BaseClient):
     """The synchronous agentrail client.
 
@@ -230,16 +152,16 @@ class Client(_BaseClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        config = _config(
+        settings = client_config(
             api_key, base_url, timeout, max_retries, backoff, streams, default_headers
         )
-        _http_client(http_client, httpx.Client)
+        check_http_client(http_client, httpx.Client)
         http = (
             http_client
             if http_client is not None
             else httpx.Client(limits=DEFAULT_LIMITS)
         )
-        self._attach(Transport(http, owns_http=http_client is None, **config))
+        self._attach(Transport(http, owns_http=http_client is None, **settings))
 
     def _attach(self, transport: Transport) -> None:
         from ._resources import Benches, BenchRuns, Sessions, Tasks
@@ -341,7 +263,7 @@ class Client(_BaseClient):
         """
         from ._flows import task_events
 
-        o = _stream_options(options, last_event_id)
+        o = stream_options(options, last_event_id)
         limits = self._transport.limits(o.heartbeat_seconds, request_options)
         return self._transport.stream(task_events(o, limits), request_options)
 
@@ -372,16 +294,16 @@ class AsyncClient(_BaseClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        config = _config(
+        settings = client_config(
             api_key, base_url, timeout, max_retries, backoff, streams, default_headers
         )
-        _http_client(http_client, httpx.AsyncClient)
+        check_http_client(http_client, httpx.AsyncClient)
         http = (
             http_client
             if http_client is not None
             else httpx.AsyncClient(limits=DEFAULT_LIMITS)
         )
-        self._attach(AsyncTransport(http, owns_http=http_client is None, **config))
+        self._attach(AsyncTransport(http, owns_http=http_client is None, **settings))
 
     def _attach(self, transport: AsyncTransport) -> None:
         from ._resources import AsyncBenches, AsyncBenchRuns, AsyncSessions, AsyncTasks
@@ -462,7 +384,7 @@ class AsyncClient(_BaseClient):
     ) -> AsyncEventStream[TaskLifecycleEvent]:
         from ._flows import task_events
 
-        o = _stream_options(options, last_event_id)
+        o = stream_options(options, last_event_id)
         limits = self._transport.limits(o.heartbeat_seconds, request_options)
         return self._transport.stream(task_events(o, limits), request_options)
 
@@ -489,45 +411,3 @@ class _AsyncVia(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._http.send(request, stream=True, follow_redirects=False)
-
-
-def _base_url(url: object) -> httpx.URL:
-    """An http(s) URL with a host, without a trailing slash."""
-    if not isinstance(url, str | httpx.URL):
-        raise InvalidArgumentError(f"base_url must be a str, not {type(url).__name__}")
-    try:
-        parsed = httpx.URL(str(url).rstrip("/"))
-    except httpx.InvalidURL as exc:
-        raise InvalidArgumentError(f"base_url is not a URL: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidArgumentError(
-            f"base_url must be an http or https URL with a host, not {str(url)[:80]!r}"
-        )
-    return parsed
-
-
-def _http_client(value: object, cls: type) -> None:
-    if value is not None and not isinstance(value, cls):
-        raise InvalidArgumentError(
-            f"http_client must be an {cls.__module__}.{cls.__name__}, "
-            f"not {type(value).__name__}"
-        )
-
-
-def _stream_options(options: object, last_event_id: str | None) -> StreamOptions:
-    if options is None:
-        options = StreamOptions()
-    if not isinstance(options, StreamOptions):
-        raise InvalidArgumentError(
-            f"options must be a StreamOptions, not {type(options).__name__}"
-        )
-    if last_event_id is not None:
-        check_cursor("last_event_id", last_event_id)
-        if options.cursor is not None and options.cursor != last_event_id:
-            raise InvalidArgumentError(
-                "last_event_id and StreamOptions.cursor disagree; pass one"
-            )
-        import attrs
-
-        options = attrs.evolve(options, cursor=last_event_id)
-    return options

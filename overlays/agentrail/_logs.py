@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+
+import httpx
 
 log = logging.getLogger("agentrail")
 
@@ -35,3 +38,51 @@ def setup_logging() -> None:
         )
         log.addHandler(handler)
     log.setLevel(level)
+
+
+def redacted_headers(headers: httpx.Headers) -> dict[str, str]:
+    """Headers as a dict for a log line, the key replaced."""
+    return {
+        k: "[redacted]" if k.lower() == "authorization" else v
+        for k, v in headers.items()
+    }
+
+
+def log_response(
+    request: httpx.Request, response: httpx.Response, started: float
+) -> None:
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            'HTTP %s %s "%d %s" request id %s in %.0f ms',
+            request.method,
+            request.url.path,
+            response.status_code,
+            response.reason_phrase,
+            response.headers.get("request-id", "-"),
+            (time.monotonic() - started) * 1000,
+        )
+
+
+def log_request(request: httpx.Request, attempt: int) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "sending %s %s (attempt %d) headers %s",
+            request.method,
+            request.url,
+            attempt,
+            redacted_headers(request.headers),
+        )
+
+
+def log_retry(
+    request: httpx.Request, error: Exception, delay: float, attempt: int, retries: int
+) -> None:
+    log.info(
+        "retrying %s %s in %.2f s (retry %d of %d): %s",
+        request.method,
+        request.url.path,
+        delay,
+        attempt,
+        retries,
+        error,
+    )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
+
 T = TypeVar("T")
 U = TypeVar("U")
+G = TypeVar("G")
 
 
 class APIResponse(Generic[T]):
@@ -88,3 +92,31 @@ class APIResponse(Generic[T]):
             f"<APIResponse [{r.status_code} {r.reason_phrase}] "
             f"{r.request.method} {r.request.url.path}>"
         )
+
+
+class _Raw(Generic[G]):
+    """A resource group whose methods return `APIResponse` objects."""
+
+    def __init__(self, group: G) -> None:
+        self._group = group
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._group, name)
+
+    def __repr__(self) -> str:
+        return f"<raw {type(self._group).__name__}>"
+
+
+class WithRawResponse:
+    """`client.with_raw_response`: every method returns an `APIResponse` (status,
+    headers, request id, `.parse()`) instead of its result.
+
+    A list method's `.parse()` is its first `Page`; streams are not raw.
+    """
+
+    def __init__(self, client: Client | AsyncClient) -> None:
+        raw = client._clone(raw=True)
+        self.sessions: _Raw[Any] = _Raw(raw.sessions)
+        self.tasks: _Raw[Any] = _Raw(raw.tasks)
+        self.benches: _Raw[Any] = _Raw(raw.benches)
+        self.bench_runs: _Raw[Any] = _Raw(raw.bench_runs)

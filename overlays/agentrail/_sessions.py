@@ -33,8 +33,8 @@ from ._docs import twin_docs
 from ._errors import InvalidArgumentError
 from ._flows import session_events, session_logs
 from ._model_events import SessionEvent
+from ._options import BodyOptions, RequestOptions
 from ._params import idempotency_key, metadata_model, model, pager
-from ._transport import BodyOptions, RequestOptions
 from ._types import OutgoingEvent
 from ._validate import check_cursor, check_id
 

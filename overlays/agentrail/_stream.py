@@ -34,7 +34,8 @@ from ._errors import (
 from ._retry import Backoff, should_retry_status
 
 if TYPE_CHECKING:
-    from ._transport import AsyncTransport, BodyOptions, Transport
+    from ._options import BodyOptions
+    from ._transport import AsyncTransport, Transport
 
 T = TypeVar("T")
 

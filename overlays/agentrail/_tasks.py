@@ -36,6 +36,7 @@ from agentrail_api.types import UNSET, Unset
 from ._base import AsyncPage, Call, Page, build
 from ._docs import twin_docs
 from ._errors import InvalidArgumentError
+from ._options import BodyOptions, RequestOptions
 from ._params import (
     NOT_GIVEN,
     NotGiven,
@@ -46,7 +47,6 @@ from ._params import (
     metadata_model,
     pager,
 )
-from ._transport import BodyOptions, RequestOptions
 from ._validate import INT64_MAX, check_event_types, check_id, check_range, check_text
 
 if TYPE_CHECKING:

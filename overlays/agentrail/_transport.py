@@ -14,16 +14,16 @@ rides along on the caller's own requests to other hosts.
 from __future__ import annotations
 
 import copy
-import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from ._base import AsyncPage, Call, Page, finish, translate, walked
 from ._errors import APIError, APIStatusError, InvalidArgumentError
-from ._options import StreamSettings
+from ._logs import log_request, log_response, log_retry
+from ._options import BodyOptions, StreamSettings, check_options, check_timeout
 from ._response import APIResponse
 from ._retry import Backoff, should_retry_status
 from ._version import __version__
@@ -33,86 +33,8 @@ if TYPE_CHECKING:
     from ._stream import AsyncEventStream, EventStream, StreamState
 
 T = TypeVar("T")
-log = logging.getLogger("agentrail")
 
 USER_AGENT = f"agentrail-python/{__version__}"
-
-
-class RequestOptions(TypedDict, total=False):
-    """Options every method takes as keyword arguments, for that one call.
-
-    - `timeout`: seconds or an `httpx.Timeout` (None: no timeout), instead of the
-      client's; for a stream, the connect timeout (the read timeout is the stall
-      deadline).
-    - `max_retries`: retries of this call (of a stream, of its opening).
-    - `extra_headers`: headers added to the request; they win over the SDK's own.
-    - `extra_query`: query parameters added to the request.
-    """
-
-    timeout: float | httpx.Timeout | None
-    max_retries: int
-    extra_headers: Mapping[str, str]
-    extra_query: Mapping[str, str | int | float | bool]
-
-
-class BodyOptions(RequestOptions, total=False):
-    """`RequestOptions`, and `extra_body`: JSON fields merged into the request body."""
-
-    extra_body: Mapping[str, object]
-
-
-_OPTION_NAMES = frozenset(BodyOptions.__annotations__)
-
-
-def check_options(options: Mapping[str, Any]) -> BodyOptions:
-    """The per-request options, checked before any request is sent."""
-    unknown = set(options) - _OPTION_NAMES
-    if unknown:
-        raise InvalidArgumentError(
-            f"unexpected keyword argument {sorted(unknown)[0]!r}"
-        )
-    if "timeout" in options:
-        check_timeout(options["timeout"])
-    if "max_retries" in options:
-        check_retries(options["max_retries"])
-    for name in ("extra_headers", "extra_query", "extra_body"):
-        if name in options and not isinstance(options[name], Mapping):
-            raise InvalidArgumentError(
-                f"{name} must be a dict, not {type(options[name]).__name__}"
-            )
-    return cast(BodyOptions, dict(options))
-
-
-def check_timeout(timeout: object) -> httpx.Timeout:
-    """`timeout` as an `httpx.Timeout`; seconds, a Timeout or None (no timeout)."""
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    if timeout is None or (
-        isinstance(timeout, int | float) and not isinstance(timeout, bool)
-    ):
-        return httpx.Timeout(timeout)
-    # httpx.Timeout("1") is accepted and fails at the first request instead.
-    raise InvalidArgumentError(
-        "timeout must be seconds, an httpx.Timeout or None, "
-        f"not {type(timeout).__name__}"
-    )
-
-
-def check_retries(max_retries: object) -> int:
-    """A retry count: an int, not negative."""
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-        raise InvalidArgumentError("max_retries must be an int")
-    if max_retries < 0:
-        raise InvalidArgumentError("max_retries must not be negative")
-    return max_retries
-
-
-def redacted_headers(headers: httpx.Headers) -> dict[str, str]:
-    """Headers as a dict for a log line, the key replaced."""
-    return {
-        k: "[redacted]" if k.lower() == "authorization" else v
-        for k, v in headers.items()
-    }
 
 
 class _Transport:
@@ -244,46 +166,6 @@ class _Transport:
         return finish(call, response)
 
 
-def _log_response(
-    request: httpx.Request, response: httpx.Response, started: float
-) -> None:
-    if log.isEnabledFor(logging.INFO):
-        log.info(
-            'HTTP %s %s "%d %s" request id %s in %.0f ms',
-            request.method,
-            request.url.path,
-            response.status_code,
-            response.reason_phrase,
-            response.headers.get("request-id", "-"),
-            (time.monotonic() - started) * 1000,
-        )
-
-
-def _log_request(request: httpx.Request, attempt: int) -> None:
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug(
-            "sending %s %s (attempt %d) headers %s",
-            request.method,
-            request.url,
-            attempt,
-            redacted_headers(request.headers),
-        )
-
-
-def _log_retry(
-    request: httpx.Request, error: APIError, delay: float, attempt: int, retries: int
-) -> None:
-    log.info(
-        "retrying %s %s in %.2f s (retry %d of %d): %s",
-        request.method,
-        request.url.path,
-        delay,
-        attempt,
-        retries,
-        error,
-    )
-
-
 class Transport(_Transport):
     """The synchronous transport: sends calls, walks pages, opens streams."""
 
@@ -305,14 +187,14 @@ class Transport(_Transport):
         attempt = 0
         while True:
             attempt += 1
-            _log_request(request, attempt)
+            log_request(request, attempt)
             started = time.monotonic()
             try:
                 response = self.http.send(request, follow_redirects=False)
             except httpx.HTTPError as exc:
                 error: APIError = translate(exc, request)
             else:
-                _log_response(request, response, started)
+                log_response(request, response, started)
                 try:
                     result: T = self.result(call, response)
                     return result
@@ -321,7 +203,7 @@ class Transport(_Transport):
             delay = self.retry_delay(call, attempt, error, retries)
             if delay is None:
                 raise error
-            _log_retry(request, error, delay, attempt, retries)
+            log_retry(request, error, delay, attempt, retries)
             time.sleep(delay)
 
     def page(
@@ -361,13 +243,13 @@ class Transport(_Transport):
     ) -> httpx.Response:
         """Open a stream request; the response's body is read later."""
         request = self.build(self.http, kwargs, options)
-        _log_request(request, 1)
+        log_request(request, 1)
         started = time.monotonic()
         try:
             response = self.http.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as exc:
             raise translate(exc, request) from exc
-        _log_response(request, response, started)
+        log_response(request, response, started)
         return response
 
     def stream(self, spec: StreamSpec, options: Mapping[str, Any]) -> EventStream[Any]:
@@ -406,14 +288,14 @@ class AsyncTransport(_Transport):
         attempt = 0
         while True:
             attempt += 1
-            _log_request(request, attempt)
+            log_request(request, attempt)
             started = time.monotonic()
             try:
                 response = await self.http.send(request, follow_redirects=False)
             except httpx.HTTPError as exc:
                 error: APIError = translate(exc, request)
             else:
-                _log_response(request, response, started)
+                log_response(request, response, started)
                 try:
                     result: T = self.result(call, response)
                     return result
@@ -422,7 +304,7 @@ class AsyncTransport(_Transport):
             delay = self.retry_delay(call, attempt, error, retries)
             if delay is None:
                 raise error
-            _log_retry(request, error, delay, attempt, retries)
+            log_retry(request, error, delay, attempt, retries)
             await sleep(delay)
 
     async def page(
@@ -464,7 +346,7 @@ class AsyncTransport(_Transport):
     ) -> httpx.Response:
         """Open a stream request; the response's body is read later."""
         request = self.build(self.http, kwargs, options)
-        _log_request(request, 1)
+        log_request(request, 1)
         started = time.monotonic()
         try:
             response = await self.http.send(
@@ -472,7 +354,7 @@ class AsyncTransport(_Transport):
             )
         except httpx.HTTPError as exc:
             raise translate(exc, request) from exc
-        _log_response(request, response, started)
+        log_response(request, response, started)
         return response
 
     def stream(
