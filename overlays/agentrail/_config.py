@@ -13,7 +13,13 @@ import httpx
 
 from ._errors import InvalidArgumentError
 from ._logs import setup_logging
-from ._options import StreamOptions, StreamSettings, check_retries, check_timeout
+from ._options import (
+    StreamOptions,
+    StreamSettings,
+    check_header,
+    check_retries,
+    check_timeout,
+)
 from ._retry import Backoff
 from ._validate import check_cursor
 
@@ -50,6 +56,8 @@ def client_config(
         )
     if default_headers is not None and not isinstance(default_headers, Mapping):
         raise InvalidArgumentError("default_headers must be a dict")
+    for header, text in (default_headers or {}).items():
+        check_header(header, text, "default_headers")
     for name, value, cls in (
         ("backoff", backoff, Backoff),
         ("streams", streams, StreamSettings),

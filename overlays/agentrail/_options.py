@@ -4,6 +4,7 @@ request is sent."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, cast
 
@@ -91,7 +92,23 @@ def check_options(options: Mapping[str, Any]) -> BodyOptions:
             raise InvalidArgumentError(
                 f"{name} must be a dict, not {type(options[name]).__name__}"
             )
+    for key, value in options.get("extra_headers", {}).items():
+        check_header(key, value, "extra_headers")
     return cast(BodyOptions, dict(options))
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 sec. 5.1, 5.6.2
+
+
+def check_header(name: object, value: object, where: str) -> None:
+    """A header name is a token and its value a str with no CR, LF or NUL (RFC 9110
+    sec. 5.5): anything else could smuggle a second header into the request."""
+    if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+        raise InvalidArgumentError(f"{where} has an invalid name {name!r:.40}")
+    if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
+        raise InvalidArgumentError(
+            f"{where}[{name!r}] must be a str without CR, LF or NUL"
+        )
 
 
 def check_timeout(timeout: object) -> httpx.Timeout:

@@ -78,6 +78,8 @@ HOSTILE: dict[str, list[Any]] = {
     "max_retries": [-1, "2", 1.5, True],
     "timeout": ["1", [1], object()],
     "api_key": ["", *WRONG_TYPE],
+    **{name: [*WRONG_TYPE, "x", {"X-A": "1\r\nX-Evil: 1"}, {"X A": "1"},
+              {"X-A": 5}, {5: "1"}] for name in ("extra_headers", "default_headers")},
     "base_url": ["x", "ftp://h", "http://", *WRONG_TYPE],
 }  # fmt: skip
 # Flags: any truthy value means yes.
