@@ -61,6 +61,9 @@ class _Transport:
         self.default_headers = dict(default_headers)
         self.owns_http = owns_http
         self.raw = False
+        """Whether calls return `APIResponse`s (`client.with_raw_response`)."""
+        self.plain: Any = self
+        """The transport whose calls return results: next pages and streams."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
@@ -69,7 +72,7 @@ class _Transport:
         """A copy whose calls return `APIResponse`s instead of parsed results."""
         raw = copy.copy(self)
         raw.raw = True
-        raw.plain = self  # type: ignore[attr-defined]
+        raw.plain = self
         return raw
 
     def headers(self) -> dict[str, str]:
@@ -214,7 +217,7 @@ class Transport(_Transport):
         seen: frozenset[str] = frozenset(),
     ) -> Page[Any]:
         """A page of a list; iterating it walks the rest (with the same options)."""
-        plain: Transport = getattr(self, "plain", self)
+        plain: Transport = self.plain
         call = make(cursor)
 
         def paged(model: Any) -> Page[Any]:
@@ -256,7 +259,7 @@ class Transport(_Transport):
         """The stream of `spec`, connected (a 401/403/404 is raised here)."""
         from ._stream import EventStream
 
-        plain: Transport = getattr(self, "plain", self)
+        plain: Transport = self.plain
         o = check_options(options)
         state = plain.state(spec, o)
         stream: EventStream[Any] = EventStream(plain, spec.flow(state), state, o)
@@ -315,7 +318,7 @@ class AsyncTransport(_Transport):
         seen: frozenset[str] = frozenset(),
     ) -> AsyncPage[Any]:
         """A page of a list; `async for` walks the rest (with the same options)."""
-        plain: AsyncTransport = getattr(self, "plain", self)
+        plain: AsyncTransport = self.plain
         call = make(cursor)
 
         def paged(model: Any) -> AsyncPage[Any]:
@@ -363,7 +366,7 @@ class AsyncTransport(_Transport):
         """The stream of `spec`, not yet connected: `await` it to connect."""
         from ._stream import AsyncEventStream
 
-        plain: AsyncTransport = getattr(self, "plain", self)
+        plain: AsyncTransport = self.plain
         o = check_options(options)
         state = plain.state(spec, o)
         return AsyncEventStream(plain, spec.flow(state), state, o)

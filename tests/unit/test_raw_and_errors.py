@@ -138,3 +138,15 @@ def test_a_body_that_is_not_the_envelope_gives_status_text_and_its_start(
     exc = raises(mode, Script(answer), lambda c: c.tasks.get("t1"), max_retries=0)
     assert isinstance(exc, agentrail.InternalServerError)
     assert str(exc) == expected
+
+
+def test_a_raw_handle_method_answers_its_status(mode: str) -> None:
+    """Through a handle (`sessions.events(id)`), a raw `send` shows the 204."""
+    script = Script(httpx.Response(204, headers={"Request-Id": "req_sent"}))
+
+    async def body(client: Any) -> None:
+        events = client.with_raw_response.sessions.events("s1")
+        raw = await resolve(events.send([{"type": "user.interrupt"}]))
+        assert (raw.status_code, raw.request_id, raw.parse()) == (204, "req_sent", None)
+
+    run(mode, script, body)
