@@ -33,7 +33,7 @@ def setup_logging() -> None:
         handler = _Handler()
         handler.setFormatter(
             logging.Formatter(
-                "[%(asctime)s - %(name)s:%(lineno)d - %(levelname)s] %(message)s"
+                "[%(asctime)s - %(name)s - %(levelname)s] %(message)s"
             )
         )
         log.addHandler(handler)
