@@ -32,9 +32,7 @@ def setup_logging() -> None:
     if not any(isinstance(h, _Handler) for h in log.handlers):
         handler = _Handler()
         handler.setFormatter(
-            logging.Formatter(
-                "[%(asctime)s - %(name)s - %(levelname)s] %(message)s"
-            )
+            logging.Formatter("[%(asctime)s - %(name)s - %(levelname)s] %(message)s")
         )
         log.addHandler(handler)
     log.setLevel(level)
