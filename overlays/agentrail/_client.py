@@ -254,7 +254,7 @@ class Client(_BaseClient):
                 `extra_query` for this stream.
 
         Returns:
-            An `EventStream` of `TaskLifecycleEvent`, already connected.
+            An `EventStream` of `TaskLifecycleEvent`, connected.
 
         Raises:
             InsufficientScopeError: the key lacks `events:read` (raised here).

@@ -216,7 +216,7 @@ class Tasks:
             **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
 
         Returns:
-            The first `Page`; iterating it (`async for` when async) walks every page.
+            The first `Page`; iterating it walks every page.
 
         Raises:
             CursorExpiredError: the cursor is too old.
