@@ -164,18 +164,41 @@ class Client(_BaseClient):
         self._attach(Transport(http, owns_http=http_client is None, **settings))
 
     def _attach(self, transport: Transport) -> None:
-        from ._resources import Benches, BenchRuns, Sessions, Tasks
-
+        # The groups are made (and their modules imported) when first used.
         self._transport = transport
-        self.sessions: Sessions = Sessions(transport)
-        self.tasks: Tasks = Tasks(transport)
-        self.benches: Benches = Benches(transport)
-        self.bench_runs: BenchRuns = BenchRuns(transport)
 
     def _clone(self, *, raw: bool) -> Client:
         clone = object.__new__(Client)
         clone._attach(self._transport.as_raw() if raw else self._transport)
         return clone
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """Sessions and their events: `create`, `get`, `events(id)`, `logs(id)`."""
+        from ._resources import Sessions
+
+        return Sessions(self._transport)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        """Tasks: `create`, `list`, `get`, `update`, `review`, `ship`, `list_events`."""
+        from ._resources import Tasks
+
+        return Tasks(self._transport)
+
+    @cached_property
+    def benches(self) -> Benches:
+        """A project's benches, cases and runs: `put`, `trigger_run`, ...."""
+        from ._resources import Benches
+
+        return Benches(self._transport)
+
+    @cached_property
+    def bench_runs(self) -> BenchRuns:
+        """Runs, cases and executions by id, `subscribe_run_events`."""
+        from ._resources import BenchRuns
+
+        return BenchRuns(self._transport)
 
     @cached_property
     def generated(self) -> AuthenticatedClient:
@@ -306,18 +329,41 @@ class AsyncClient(_BaseClient):
         self._attach(AsyncTransport(http, owns_http=http_client is None, **settings))
 
     def _attach(self, transport: AsyncTransport) -> None:
-        from ._resources import AsyncBenches, AsyncBenchRuns, AsyncSessions, AsyncTasks
-
+        # The groups are made (and their modules imported) when first used.
         self._transport = transport
-        self.sessions: AsyncSessions = AsyncSessions(transport)
-        self.tasks: AsyncTasks = AsyncTasks(transport)
-        self.benches: AsyncBenches = AsyncBenches(transport)
-        self.bench_runs: AsyncBenchRuns = AsyncBenchRuns(transport)
 
     def _clone(self, *, raw: bool) -> AsyncClient:
         clone = object.__new__(AsyncClient)
         clone._attach(self._transport.as_raw() if raw else self._transport)
         return clone
+
+    @cached_property
+    def sessions(self) -> AsyncSessions:
+        """Sessions and their events: `create`, `get`, `events(id)`, `logs(id)`."""
+        from ._resources import AsyncSessions
+
+        return AsyncSessions(self._transport)
+
+    @cached_property
+    def tasks(self) -> AsyncTasks:
+        """Tasks: `create`, `list`, `get`, `update`, `review`, `ship`, `list_events`."""
+        from ._resources import AsyncTasks
+
+        return AsyncTasks(self._transport)
+
+    @cached_property
+    def benches(self) -> AsyncBenches:
+        """A project's benches, cases and runs: `put`, `trigger_run`, ...."""
+        from ._resources import AsyncBenches
+
+        return AsyncBenches(self._transport)
+
+    @cached_property
+    def bench_runs(self) -> AsyncBenchRuns:
+        """Runs, cases and executions by id, `subscribe_run_events`."""
+        from ._resources import AsyncBenchRuns
+
+        return AsyncBenchRuns(self._transport)
 
     @cached_property
     def generated(self) -> AuthenticatedClient:
