@@ -61,7 +61,7 @@ PORT ?= 4010
 mock: $(STAMP) ## serve the mock on 127.0.0.1:$(PORT) (default 4010) until Ctrl-C
 	$(PY) -m agentrail_mock --port $(PORT)
 
-bench: $(STAMP) ## measure against httpx + httpx-sse: a table, and bench/results.json (~1.5 min)
+bench: $(STAMP) ## measure against httpx + httpx-sse: a table, and bench/results.json (~3 min)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 check: check-generated lint test ## everything CI runs

@@ -100,10 +100,10 @@ class SessionLogEvent:
 
 
 # `json.loads` wraps the C scanner in Python frames and two regex matches for the
-# whitespace around the value, which cost more than scanning a small event (sse.md
-# sec. 3: decode JSON once, cheaply). The scanner's answer is taken when it read the
-# whole string; anything else (whitespace, trailing data, errors) goes to `json.loads`
-# for its exact result or error.
+# whitespace around the value, which cost more than scanning a small event
+# (bench/typed.py: decode JSON once, cheaply). The scanner's answer is taken when it
+# read the whole string; anything else (whitespace, trailing data, errors) goes to
+# `json.loads` for its exact result or error.
 _scan: Callable[[str, int], tuple[Any, int]]
 _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 
@@ -117,8 +117,9 @@ def _loads(text: str) -> Any:
 
 
 def _payload(sse: ServerSentEvent) -> dict[str, Any]:
+    """The frame's data by `json.loads`, for its exact value or error (typed)."""
     try:
-        value = _loads(sse.data)
+        value = json.loads(sse.data)
     except (ValueError, RecursionError) as exc:  # nesting past the recursion limit
         raise EventDecodeError(
             f"{sse.event!r} event {sse.id!r}: data is not JSON", last_event_id=sse.id
@@ -134,10 +135,21 @@ def _payload(sse: ServerSentEvent) -> dict[str, Any]:
 def _checked(
     parse: Callable[[dict[str, Any]], Any],
 ) -> Callable[[ServerSentEvent], Any]:
-    """Turn a parser of a JSON object into a parser of an event, with typed errors."""
+    """Turn a parser of a JSON object into a parser of an event, with typed errors.
+
+    The event's data is scanned once, in the one frame of `parse_event` (a call less
+    per event is a tenth of typing one, bench/typed.py); anything unusual goes to
+    `json.loads` for its exact value or error.
+    """
 
     def parse_event(sse: ServerSentEvent) -> Any:
-        payload = _payload(sse)
+        data = sse.data
+        try:
+            payload, end = _scan(data, 0)
+            if end != len(data) or type(payload) is not dict:
+                raise ValueError
+        except Exception:  # StopIteration, JSONDecodeError, RecursionError, ...
+            payload = _payload(sse)
         try:
             return parse(payload)
         # OverflowError: int() of an infinite number (JSON's 1e400 is one).
@@ -165,22 +177,40 @@ def _datetime(text: str) -> datetime.datetime:
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
     # Built directly: the generated model's isoparse is ~40x slower than
     # fromisoformat, and its JsonObject wrapper would be rebuilt for every event
-    # (sse.md sec. 3).
+    # (bench/typed.py). Conversions only for values of another type: a type check
+    # costs half a call.
     data = d["data"]
     if not isinstance(data, dict):
         raise TypeError("data must be an object")
-    kind = d["type"]
-    return TaskLifecycleEvent(
-        str(d["id"]),
-        _TASK_TYPES.get(kind) or TaskEventType(kind),  # a dict is 10x an enum call
-        _datetime(d["created_at"]),
-        int(d["sequence"]),
-        str(d["task_id"]),
-        data,
-    )
+    kind, id_, sequence, task_id = d["type"], d["id"], d["sequence"], d["task_id"]
+    stamp = d["created_at"]
+    try:
+        created_at = _fromisoformat(stamp)
+    except ValueError:
+        created_at = _datetime(stamp)
+    event = _new_task_event(TaskLifecycleEvent)
+    _set_id(event, id_ if type(id_) is str else str(id_))
+    _set_type(event, _TASK_TYPES.get(kind) or TaskEventType(kind))  # a dict: 10x faster
+    _set_created_at(event, created_at)
+    _set_sequence(event, sequence if type(sequence) is int else int(sequence))
+    _set_task_id(event, task_id if type(task_id) is str else str(task_id))
+    _set_data(event, data)
+    return event
+
+
+_fromisoformat = datetime.datetime.fromisoformat
 
 
 _TASK_TYPES: dict[Any, TaskEventType] = {t.value: t for t in TaskEventType}
+
+# attrs' __init__ of a frozen class sets each field through object.__setattr__; writing
+# the slots directly is a fifth of typing an event (bench/typed.py). Same class, same
+# values (tests/unit/test_events.py compares the two ways).
+_new_task_event = object.__new__
+_set_id, _set_type, _set_created_at, _set_sequence, _set_task_id, _set_data = (
+    TaskLifecycleEvent.__dict__[f.name].__set__
+    for f in attrs.fields(TaskLifecycleEvent)
+)
 
 
 # The tables: `event:` name -> parser of the whole frame (more in _model_events).
