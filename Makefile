@@ -9,7 +9,7 @@ PY     := $(BIN)/python
 LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock) examples
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo generate check-generated format lint test contract soak mock bench check clean
+.PHONY: help install lock demo generate check-generated format lint test contract prism soak mock bench check clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ test: $(STAMP) ## run the unit, integration and contract tests
 
 contract: $(STAMP) ## run only the contract tests (schemathesis: the mock against openapi.yaml)
 	$(PY) -m pytest tests/contract $(PYTEST_ARGS)
+
+PRISM_PORT ?= 4011
+prism: $(STAMP) ## optional, needs Node: serve openapi.yaml with Prism (npx) and run the examples' calls on it
+	$(PY) -m tests.prism --port $(PRISM_PORT)
 
 SEED ?=
 soak: $(STAMP) ## fault soak: 3 consumers, sync and async, 100,000 events each (SEED=n replays)

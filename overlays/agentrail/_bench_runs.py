@@ -1,7 +1,7 @@
 """Runs, cases, executions and MCP-session cost by global id: `client.bench_runs`.
 
-After the BenchRunsClient shape (api.md, family 4): `get` and `bench_by_id` answer None
-on 404, `list_results` an empty list. The requests are built once, as functions
+After the BenchRunsClient shape (docs/api.md, family 4): `get` and `bench_by_id` answer
+None on 404, `list_results` an empty list. The requests are built once, as functions
 returning a `Call`; `BenchRuns` and `AsyncBenchRuns` only send them. The run event
 stream (`subscribe_run_events`) is not here.
 """
@@ -161,9 +161,9 @@ def _bench_by_id(bench_id: int) -> Call[Bench | None]:
     return build(get_bench, Bench, bench_id, instead={404: lambda: None})
 
 
-def _session_cost(session_id: str) -> Call[McpSessionCost]:
-    session_id = check_external_id("session_id", session_id)
-    return build(get_mcp_session_cost, McpSessionCost, session_id)
+def _session_cost(mcp_session_id: str) -> Call[McpSessionCost]:
+    mcp_session_id = check_external_id("mcp_session_id", mcp_session_id)
+    return build(get_mcp_session_cost, McpSessionCost, mcp_session_id)
 
 
 def _run_spec(
@@ -428,14 +428,14 @@ class BenchRuns:
         return self._t.request(_bench_by_id(bench_id), options)
 
     def mcp_session_cost(
-        self, session_id: str, **options: Unpack[RequestOptions]
+        self, mcp_session_id: str, **options: Unpack[RequestOptions]
     ) -> McpSessionCost:
         """The accumulated cost of an MCP session.
 
         Operation `get_mcp_session_cost`; needs the `mcp_sessions:read` scope.
 
         Args:
-            session_id: the MCP session's id.
+            mcp_session_id: the MCP session's id.
             **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
 
         Returns:
@@ -445,7 +445,7 @@ class BenchRuns:
             NotFoundError: there is no such session.
             Also InvalidArgumentError, InsufficientScopeError, APIConnectionError.
         """
-        return self._t.request(_session_cost(session_id), options)
+        return self._t.request(_session_cost(mcp_session_id), options)
 
     def subscribe_run_events(
         self,
@@ -560,9 +560,9 @@ class AsyncBenchRuns:
         return await self._t.request(_bench_by_id(bench_id), options)
 
     async def mcp_session_cost(
-        self, session_id: str, **options: Unpack[RequestOptions]
+        self, mcp_session_id: str, **options: Unpack[RequestOptions]
     ) -> McpSessionCost:
-        return await self._t.request(_session_cost(session_id), options)
+        return await self._t.request(_session_cost(mcp_session_id), options)
 
     def subscribe_run_events(
         self,

@@ -5,9 +5,11 @@ take a while to import: their tables are in `_model_events`, loaded with the fir
 session or run stream.
 
 An `event:` name a table does not know is not an error: the stream skips it and logs it
-at debug level (api.md: "Unknown event types may appear at any time; clients ignore
-them"). A known name whose `data` is not the JSON its type needs raises
-`EventDecodeError`, which the stream reports and survives.
+at debug level (docs/streaming.md, "Unknown event names"). On the task stream, such a
+frame whose data is a task lifecycle event of that type is a new task event type
+(`unknown_task_event`), kept like `list_events()` keeps it. A known name whose `data`
+is not the JSON its type needs raises `EventDecodeError`, which the stream reports and
+survives.
 """
 
 from __future__ import annotations
@@ -217,6 +219,30 @@ _set_id, _set_type, _set_created_at, _set_sequence, _set_task_id, _set_data = (
 TASK_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
     member.value: _checked(_task_event) for member in TaskEventType
 }
+
+
+def unknown_task_event(sse: ServerSentEvent) -> TaskLifecycleEvent | None:
+    """A task-stream frame whose `event:` name TASK_EVENTS does not know, as the
+    listing hands it over, or None when it is no task event at all.
+
+    `TaskEventType` is open (docs/api.md, "Open enums and unions"): `list_events()`
+    returns a type this client does not know as `TaskEventType.UNKNOWN` carrying its
+    string, so the stream must too. A frame is such an event when its data is a task
+    lifecycle event of that very type; anything else (another kind of frame, which
+    the stream's documentation says to ignore) is None, to be skipped as unknown.
+    """
+    try:
+        payload = _loads(sse.data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict) or payload.get("type") != sse.event:
+        return None
+    try:
+        return _task_event(payload)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        return None
+
+
 LOG_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
     "log": lambda sse: SessionLogEvent(sse.event, sse.data, sse.id),
 }

@@ -1,4 +1,4 @@
-"""Sessions and their events (api.md, family 1): `client.sessions`.
+"""Sessions and their events (docs/api.md, family 1): `client.sessions`.
 
 The requests are built once, as functions returning a `Call`; `Sessions` and
 `AsyncSessions` (and the `events()` / `logs()` handles) only send them.
@@ -387,8 +387,9 @@ class SessionEvents:
         Operation `stream_session_events` (`GET /v1/sessions/{session_id}/stream`,
         with `list_session_events` for the history); needs the `events:read` scope.
 
-        The live stream is opened first, then the history listed; after a drop it
-        reconnects and lists what came after the last id handed over.
+        The live stream is opened first, then the history listed (docs/streaming.md,
+        "Following a session"); after a drop it reconnects and lists what came after
+        the last id handed over.
 
         Args:
             history: yield the history before the live tail (False: only seed the

@@ -185,7 +185,7 @@ def test_stream_request_kwargs_keep_their_shape(
     headers: dict[str, str] | None,
 ) -> None:
     """Each stream operation's `_get_kwargs` gives the method, URL, query and headers
-    the overlay streams with (generator.md 3.1)."""
+    the overlay streams with (docs/generator.md, "Streams are read as plain text")."""
     built = endpoint._get_kwargs(**kwargs)  # type: ignore[attr-defined]
     assert built.pop("method") == "get"
     assert built.pop("url") == url

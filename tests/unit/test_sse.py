@@ -1,4 +1,4 @@
-"""The SSE decoder: WHATWG HTML 9.2.4-9.2.6, and every peer bug in sse.md sec. 2."""
+"""The SSE decoder: WHATWG HTML 9.2.4-9.2.6, and the peer bugs in docs/streaming.md."""
 
 from __future__ import annotations
 
