@@ -15,6 +15,7 @@ reconnect happens after it.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import deque
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -33,7 +34,8 @@ from ._errors import (
 from ._retry import Backoff, should_retry_status
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    from ._options import BodyOptions
+    from ._transport import AsyncTransport, Transport
 
 T = TypeVar("T")
 
@@ -220,7 +222,13 @@ def check_stream_response(response: httpx.Response) -> bool:
 class _Driver(Generic[T]):
     """What both drivers share: the flow, the queue of items, the last id."""
 
-    def __init__(self, flow: Flow, state: StreamState) -> None:
+    def __init__(self, flow: Flow, state: StreamState, options: BodyOptions) -> None:
+        self._options = options
+        # A listing the flow makes inside the stream keeps its headers and retries,
+        # not its query: extra_query is for the stream request.
+        self._fetch_options = {
+            k: v for k, v in options.items() if k in ("extra_headers", "max_retries")
+        }
         self._flow = flow
         self._state = state
         self._pending: deque[tuple[str, Any]] = deque()
@@ -276,9 +284,15 @@ class EventStream(_Driver[T]):
     cancels any pending reconnect.
     """
 
-    def __init__(self, client: Client, flow: Flow, state: StreamState) -> None:
-        super().__init__(flow, state)
-        self._client = client
+    def __init__(
+        self,
+        transport: Transport,
+        flow: Flow,
+        state: StreamState,
+        options: BodyOptions,
+    ) -> None:
+        super().__init__(flow, state, options)
+        self._transport = transport
         self._response: httpx.Response | None = None
         self._chunks: Any = None
         self._closed = threading.Event()
@@ -330,12 +344,12 @@ class EventStream(_Driver[T]):
         if isinstance(cmd, Read):
             return next(self._chunks, None)
         if isinstance(cmd, Fetch):
-            return self._client._request(cmd.call, timeout=cmd.timeout)
+            t = self._transport
+            return t.request(cmd.call, self._fetch_options, timeout=cmd.timeout)
         self._release()
         if isinstance(cmd, Sleep):
             return self._closed.wait(cmd.seconds)
-        http = self._client._http
-        response = http.send(http.build_request(**cmd.request), stream=True)
+        response = self._transport.connect(cmd.request, self._options)
         self._response = response
         if not 200 <= response.status_code < 300:
             response.read()
@@ -374,14 +388,21 @@ class AsyncEventStream(_Driver[T]):
     without awaiting connects on the first event.
     """
 
-    def __init__(self, client: AsyncClient, flow: Flow, state: StreamState) -> None:
-        super().__init__(flow, state)
-        self._client = client
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        flow: Flow,
+        state: StreamState,
+        options: BodyOptions,
+    ) -> None:
+        super().__init__(flow, state, options)
+        self._transport = transport
         self._response: httpx.Response | None = None
         self._chunks: Any = None
-        import asyncio  # here, not at the top: ~14 ms of `import agentrail` otherwise
-
-        self._closed = asyncio.Event()
+        # Flags and an anyio event made while sleeping, not an asyncio.Event: the
+        # stream is made outside any event loop, and runs on asyncio or trio.
+        self._closed = False
+        self._wake: Any = None
 
     async def _open(self) -> Self:
         """Connect now, so that a 401/403/404 is raised here (docs/streaming.md)."""
@@ -405,7 +426,7 @@ class AsyncEventStream(_Driver[T]):
         """Carry out the flow's commands until it emits (or, if asked, connects)."""
         error: BaseException | None = None
         try:
-            while not self._closed.is_set():
+            while not self._closed:
                 cmd = self._next_command(error)
                 if cmd is None:
                     break
@@ -433,18 +454,17 @@ class AsyncEventStream(_Driver[T]):
         if isinstance(cmd, Read):
             return await anext(self._chunks, None)
         if isinstance(cmd, Fetch):
-            return await self._client._request(cmd.call, timeout=cmd.timeout)
+            t = self._transport
+            return await t.request(cmd.call, self._fetch_options, timeout=cmd.timeout)
         await self._release()
         if isinstance(cmd, Sleep):
-            import asyncio
+            import anyio  # here, not at the top: `import agentrail` stays light
 
-            try:
-                await asyncio.wait_for(self._closed.wait(), cmd.seconds)
-            except TimeoutError:
-                pass
+            self._wake = anyio.Event()
+            with anyio.move_on_after(cmd.seconds):
+                await self._wake.wait()
             return None
-        http = self._client._http
-        response = await http.send(http.build_request(**cmd.request), stream=True)
+        response = await self._transport.connect(cmd.request, self._options)
         self._response = response
         if not 200 <= response.status_code < 300:
             await response.aread()
@@ -454,14 +474,19 @@ class AsyncEventStream(_Driver[T]):
         return True
 
     async def _release(self) -> None:
-        response, self._response, self._chunks = self._response, None, None
+        response, self._response = self._response, None
+        chunks, self._chunks = self._chunks, None
+        if chunks is not None:
+            await chunks.aclose()  # trio warns of an async generator left open
         if response is not None:
             await response.aclose()
 
     async def aclose(self) -> None:
         """End the stream now: close the response, cancel any pending reconnect."""
-        self._closed.set()
+        self._closed = True
         self._done = True
+        if self._wake is not None:
+            self._wake.set()
         await self._release()
         self._flow.close()
 
@@ -470,3 +495,16 @@ class AsyncEventStream(_Driver[T]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    def __del__(self) -> None:
+        # An async response cannot be closed from a finalizer (it may run on
+        # another thread, or with no loop at all), so a stream dropped while
+        # connected warns the way an unclosed httpx.AsyncClient does.
+        if self._response is not None and not self._done:
+            warnings.warn(
+                f"unclosed {type(self).__name__} ({self._state.name}): "
+                "`await stream.aclose()` or use `async with` to end its request",
+                ResourceWarning,
+                stacklevel=1,
+                source=self,
+            )
