@@ -68,7 +68,7 @@ from ._validate import (
 
 if TYPE_CHECKING:
     from ._events import RunEvent
-    from ._flows import StreamSpec
+    from ._steps import StreamSpec
     from ._stream import AsyncEventStream, EventStream
     from ._transport import AsyncTransport, Transport
 

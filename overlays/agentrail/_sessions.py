@@ -40,7 +40,7 @@ from ._validate import check_cursor, check_id
 
 if TYPE_CHECKING:
     from ._events import SessionLogEvent
-    from ._flows import StreamSpec
+    from ._steps import StreamSpec
     from ._stream import AsyncEventStream, EventStream
     from ._transport import AsyncTransport, Transport
 

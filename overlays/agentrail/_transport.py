@@ -29,8 +29,9 @@ from ._retry import Backoff, should_retry_status
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._flows import Limits, StreamSpec
-    from ._stream import AsyncEventStream, EventStream, StreamState
+    from ._state import StreamState
+    from ._steps import Limits, StreamSpec
+    from ._stream import AsyncEventStream, EventStream
 
 T = TypeVar("T")
 
@@ -139,14 +140,14 @@ class _Transport:
 
     def limits(self, heartbeat: int | None, options: Mapping[str, Any]) -> Limits:
         """A stream's limits: the client's, or this call's timeout and heartbeat."""
-        from ._flows import limits
+        from ._steps import limits
 
         o = check_options(options)
         timeout = check_timeout(o["timeout"]) if "timeout" in o else self.timeout
         return limits(self.streams, timeout, heartbeat)
 
     def state(self, spec: StreamSpec, options: BodyOptions) -> StreamState:
-        from ._stream import StreamState
+        from ._state import StreamState
 
         s = self.streams
         return StreamState(
