@@ -1,13 +1,14 @@
-"""Section 4, memory: a process consuming 1,000,000 deduped events stays flat.
+"""Section 4, memory: a process consuming 1,000,000 deduped events stays flat, and one
+open stream holds a few tens of KiB however many events it has handed over.
 
 A fresh process (`python -m bench.memory`) runs the whole client path: `Client`,
 `stream_events`, the driver, the flow, the decoder, the dedupe (a high-water mark) and
-typing. The bytes come from an in-process httpx transport (a generator of the mock's frames in 16
-KiB chunks) rather than the mock over loopback: pushing 1.1 M frames through the mock
-would take minutes and grow the mock, not the client. Every 10th frame repeats an
-event from 50 frames back, so the dedupe window is full and dropping repeats
-throughout. RSS (`VmRSS` in /proc/self/status) is sampled every 100,000 events; growth
-is the least-squares slope after the first 200,000 (warm-up).
+typing. The bytes come from an in-process httpx transport (a generator of the mock's
+frames in 16 KiB chunks) rather than the mock over loopback: pushing 1.1 M frames
+through the mock would take minutes and grow the mock, not the client. Every 10th
+frame repeats an event from 50 frames back, so repeats are dropped throughout. RSS
+(`VmRSS` in /proc/self/status) is sampled every 100,000 events; growth is the
+least-squares slope after the first 200,000 (warm-up).
 """
 
 from __future__ import annotations
