@@ -23,6 +23,7 @@ from agentrail import (
 from tests.twin import close, items, resolve, run
 
 pytestmark = pytest.mark.timeout(60)
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 
 FAST = StreamSettings(backoff=agentrail.Backoff(initial=0.01, cap=0.05))
 
@@ -409,7 +410,7 @@ def test_session_logs_keep_data_raw_and_skip_unknown_types(
 
 
 def test_a_new_session_stream_resumes_after_a_kept_id(mode: str, mock: Any) -> None:
-    """stream(after_id=...) yields exactly the events after that id, then live ones."""
+    """stream(last_event_id=...) yields the events after that id, then live ones."""
 
     async def body(client: Any) -> None:
         session = await resolve(client.sessions.create())
@@ -420,7 +421,7 @@ def test_a_new_session_stream_resumes_after_a_kept_id(mode: str, mock: Any) -> N
         await close(first)
         await resolve(events.send(say("two")))
         for history in (True, False):
-            stream = await resolve(events.stream(after_id=kept, history=history))
+            stream = await resolve(events.stream(last_event_id=kept, history=history))
             ids = session_ids(mock, session.id)
             got = await items(stream, len(ids) - 2)
             await close(stream)
