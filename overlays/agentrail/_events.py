@@ -1,8 +1,12 @@
-"""Typed events: one small frozen class per `event:` name, chosen through a table.
+"""Typed events: one class per `event:` name, chosen through a table.
 
-Session events and run results are generated models, whose modules (and dateutil)
-take a while to import: their tables are in `_model_events`, loaded with the first
-session or run stream.
+An event that is an API object is the generated model the REST methods return for it:
+a task event from the stream is the `TaskLifecycleEvent` that `tasks.list_events()`
+lists (same class, same attributes, equal when the JSON is). The stream only builds it
+faster. Session events and run results are generated models too; their modules take a
+while to import, so their tables are in `_model_events`, loaded with the first session
+or run stream. The stream-only wrappers here (`RunResult`, `RunLagged`, `RunTerminal`,
+`SessionLogEvent`) have the generated models' `to_dict()` / `to_json()`.
 
 An `event:` name a table does not know is not an error: the stream skips it and logs it
 at debug level (api.md: "Unknown event types may appear at any time; clients ignore
@@ -12,7 +16,6 @@ them"). A known name whose `data` is not the JSON its type needs raises
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -20,7 +23,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 
 from agentrail_api.models.bench_run_status import BenchRunStatus
+from agentrail_api.models.json_object import JsonObject
 from agentrail_api.models.task_event_type import TaskEventType
+
+# Re-exported: the stream's task event is the generated model (one class per object).
+from agentrail_api.models.task_lifecycle_event import (
+    TaskLifecycleEvent as TaskLifecycleEvent,
+)
+from agentrail_api.types import parse_datetime as _datetime
 
 from ._errors import EventDecodeError
 from ._sse import ServerSentEvent
@@ -29,49 +39,56 @@ if TYPE_CHECKING:
     from agentrail_api.models.bench_result import BenchResult
 
 
-@attrs.frozen(slots=True)
-class TaskLifecycleEvent:
-    """A change in a task's life: updated, awaiting the user, reviewed, shipped."""
+class _Serialisable:
+    """`to_json()` for the hand-written events, from their `to_dict()`."""
 
-    id: str
-    """The event id; pass it as `cursor` to resume after this event."""
-    type: TaskEventType
-    """`TaskEventType.TASK_UPDATED` and so on; unknown values keep their string."""
-    created_at: datetime.datetime
-    """When the event happened (timezone-aware)."""
-    sequence: int
-    """The server's global order of task events."""
-    task_id: str
-    """The task the event is about."""
-    data: dict[str, Any]
-    """What changed, as the server sent it."""
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This event as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
 
 
 @attrs.frozen(slots=True)
-class RunResult:
+class RunResult(_Serialisable):
     """A bench run recorded the result of one case."""
 
     result: BenchResult
     """The recorded result (the same object `/results` lists)."""
     type: Literal["result"] = "result"
 
+    def to_dict(self) -> dict[str, Any]:
+        """`{"type": "result", "result": {...}}`, the result as `/results` lists it."""
+        return {"type": self.type, "result": self.result.to_dict()}
+
 
 @attrs.frozen(slots=True)
-class RunLagged:
+class RunLagged(_Serialisable):
     """The server dropped `dropped` results (`/results` has them)."""
 
     dropped: int
     """How many results were not sent."""
     type: Literal["lagged"] = "lagged"
 
+    def to_dict(self) -> dict[str, Any]:
+        """`{"type": "lagged", "dropped": n}`."""
+        return {"type": self.type, "dropped": self.dropped}
+
 
 @attrs.frozen(slots=True)
-class RunTerminal:
+class RunTerminal(_Serialisable):
     """The run finished with `status`; nothing follows."""
 
     status: BenchRunStatus
     """`completed`, `failed` or `canceled` (unknown values keep their string)."""
     type: Literal["terminal"] = "terminal"
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{"type": "terminal", "status": "completed"}` (an unknown status as sent)."""
+        return {"type": self.type, "status": self.status.value}
 
 
 RunEvent: TypeAlias = RunResult | RunLagged | RunTerminal
@@ -79,7 +96,7 @@ RunEvent: TypeAlias = RunResult | RunLagged | RunTerminal
 
 
 @attrs.frozen(slots=True)
-class SessionLogEvent:
+class SessionLogEvent(_Serialisable):
     """One frame of a session's log stream; `data` stays the raw string sent."""
 
     event: str
@@ -88,6 +105,10 @@ class SessionLogEvent:
     """The payload as plain text (JSON today, but not a contract)."""
     id: str = ""
     """The frame's id, for resuming."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{"id": ..., "event": "log", "data": "..."}`; `data` stays the raw string."""
+        return {"id": self.id, "event": self.event, "data": self.data}
 
     def json(self) -> Any:
         """`data` parsed as JSON; raises `EventDecodeError` if it is not JSON."""
@@ -150,34 +171,32 @@ def _checked(
     return parse_event
 
 
-def _datetime(text: str) -> datetime.datetime:
-    """An RFC 3339 timestamp; `fromisoformat` (fast) takes every form but lowercase
-    `t`/`z` (RFC 3339 sec. 5.6 allows them), which the generated models' `isoparse`
-    takes."""
-    try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        from dateutil.parser import isoparse  # rare: imported when first needed
-
-        return isoparse(text)
-
-
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
-    # Built directly: the generated model's isoparse is ~40x slower than
-    # fromisoformat, and its JsonObject wrapper would be rebuilt for every event
-    # (sse.md sec. 3).
+    """`TaskLifecycleEvent.from_dict(d)`, the class `tasks.list_events()` returns, built
+    without its dict copies and enum call (tests/unit/test_events.py pins the two to
+    equal objects); unknown keys are kept in `additional_properties` as there."""
     data = d["data"]
     if not isinstance(data, dict):
         raise TypeError("data must be an object")
     kind = d["type"]
-    return TaskLifecycleEvent(
-        str(d["id"]),
-        _TASK_TYPES.get(kind) or TaskEventType(kind),  # a dict is 10x an enum call
-        _datetime(d["created_at"]),
-        int(d["sequence"]),
-        str(d["task_id"]),
-        data,
+    payload = JsonObject()
+    payload.additional_properties = data  # the stream's own parse: nobody else holds it
+    event = TaskLifecycleEvent(
+        id=str(d["id"]),
+        type=_TASK_TYPES.get(kind) or TaskEventType(kind),  # a dict is 10x an enum call
+        created_at=_datetime(d["created_at"]),
+        sequence=int(d["sequence"]),
+        task_id=str(d["task_id"]),
+        data=payload,
     )
+    if len(d) > _TASK_FIELDS:  # rare: keys this SDK does not know yet
+        event.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN}
+    return event
+
+
+# The JSON names of the model's fields (its attributes are spelled the same).
+_KNOWN = frozenset(f.name for f in attrs.fields(TaskLifecycleEvent) if f.init)
+_TASK_FIELDS = len(_KNOWN)
 
 
 _TASK_TYPES: dict[Any, TaskEventType] = {t.value: t for t in TaskEventType}

@@ -152,10 +152,10 @@ class Session(Consumer):
 
         def take(event: Any) -> bool:
             nonlocal marker
-            job.tally.add(event.id, fingerprint(event.id, event.type_))
-            if event.type_ == "agent.message":
+            job.tally.add(event.id, fingerprint(event.id, event.type))
+            if event.type == "agent.message":
                 marker = event.content[0].text == MARKER
-            elif marker and event.type_ == "session.status_idle":
+            elif marker and event.type == "session.status_idle":
                 self.stop_id = event.id
             return self.stop_id is not None
 
