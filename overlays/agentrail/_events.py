@@ -16,6 +16,7 @@ them"). A known name whose `data` is not the JSON its type needs raises
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -30,7 +31,6 @@ from agentrail_api.models.task_event_type import TaskEventType
 from agentrail_api.models.task_lifecycle_event import (
     TaskLifecycleEvent as TaskLifecycleEvent,
 )
-from agentrail_api.types import parse_datetime as _datetime
 
 from ._errors import EventDecodeError
 from ._sse import ServerSentEvent
@@ -169,6 +169,18 @@ def _checked(
             ) from exc
 
     return parse_event
+
+
+def _datetime(text: str) -> datetime.datetime:
+    """An RFC 3339 timestamp; `fromisoformat` (fast) takes every form but lowercase
+    `t`/`z` (RFC 3339 sec. 5.6 allows them), which the generated models' `isoparse`
+    takes."""
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        from dateutil.parser import isoparse  # rare: imported when first needed
+
+        return isoparse(text)
 
 
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:

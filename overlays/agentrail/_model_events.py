@@ -26,9 +26,8 @@ from agentrail_api.models.unknown_session_event import UnknownSessionEvent
 from agentrail_api.models.user_interrupt_event import UserInterruptEvent
 from agentrail_api.models.user_message_event import UserMessageEvent
 from agentrail_api.models.verdict import Verdict
-from agentrail_api.types import parse_datetime as _datetime
 
-from ._events import RunLagged, RunResult, RunTerminal, _checked
+from ._events import RunLagged, RunResult, RunTerminal, _checked, _datetime
 from ._sse import ServerSentEvent
 
 SessionEvent: TypeAlias = (
