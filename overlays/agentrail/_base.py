@@ -141,7 +141,14 @@ def translate(exc: httpx.HTTPError) -> APIConnectionError:
     )
     request = getattr(exc, "_request", None)
     where = f" ({request.method} {request.url.path})" if request is not None else ""
-    error = cls(f"{type(exc).__name__}: {exc}{where}")
+    why = str(exc)
+    if isinstance(exc, httpx.PoolTimeout):
+        # Only a caller's own http_client has a cap (agentrail's has none): say so.
+        why = (
+            "every connection of the http_client's pool is in use (each open stream "
+            "holds one); raise its httpx.Limits(max_connections=...) or pass none"
+        )
+    error = cls(f"{type(exc).__name__}: {why}{where}")
     error.__cause__ = exc
     return error
 

@@ -33,6 +33,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_BACKOFF = Backoff()
 DEFAULT_STREAMS = StreamSettings()
+# Each open stream holds a connection for as long as it lives, so httpx's default of
+# 100 connections would make stream 101 (and every REST call behind it) wait for the
+# pool. No cap on connections; idle ones kept as httpx does.
+DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20)
 
 
 class _BaseClient:
@@ -191,7 +195,7 @@ class Client(_BaseClient):
             backoff=backoff,
             streams=streams,
         )
-        self._http = http_client or httpx.Client()
+        self._http = http_client or httpx.Client(limits=DEFAULT_LIMITS)
         self._adopt(self._http, owned=http_client is None)
         self.generated = self._generated().set_httpx_client(self._http)
         """The generated `agentrail_api` client on the same connection pool."""
@@ -306,7 +310,7 @@ class AsyncClient(_BaseClient):
             backoff=backoff,
             streams=streams,
         )
-        self._http = http_client or httpx.AsyncClient()
+        self._http = http_client or httpx.AsyncClient(limits=DEFAULT_LIMITS)
         self._adopt(self._http, owned=http_client is None)
         self.generated = self._generated().set_async_httpx_client(self._http)
         """The generated `agentrail_api` client on the same connection pool."""

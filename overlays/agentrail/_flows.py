@@ -60,6 +60,10 @@ from ._validate import (
 )
 
 log = logging.getLogger("agentrail")
+# A library's records go where the application sends them: without this, Python's
+# last-resort handler would print WARNING lines to stderr (logging HOWTO, "Configuring
+# Logging for a Library").
+log.addHandler(logging.NullHandler())
 
 Items = list[tuple[str, Any]]
 Parser = Callable[[ServerSentEvent], Any]
@@ -99,9 +103,14 @@ def limits(
 def stream_timeout(base: httpx.Timeout, heartbeat: int, factor: float) -> httpx.Timeout:
     """The timeouts of a stream request: the client's, with a stall deadline as read."""
     # Heartbeats are bytes, so any read resets httpx's read timer: a read timeout of
-    # factor x heartbeat detects a dead connection that TCP has not noticed.
+    # factor x heartbeat detects a dead connection that TCP has not noticed. A pool
+    # that is full is full of streams, which do not end soon: waiting for one as
+    # long as for a connection is enough.
     return httpx.Timeout(
-        connect=base.connect, read=heartbeat * factor, write=base.write, pool=base.pool
+        connect=base.connect,
+        read=heartbeat * factor,
+        write=base.write,
+        pool=base.connect,
     )
 
 
@@ -371,13 +380,19 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
 
     def missed(after: str) -> Step:
         # The dropped results are still in /results (docs/api.md): every result
-        # after the last one handed over, in the server's order.
+        # after the last one handed over, in the server's order. Listing only those
+        # keeps a fill in proportion to the gap, not to the run.
         make = pager(
-            listing, BenchResultPage, run_id, limit=100, order=None, cursor=None
+            listing,
+            BenchResultPage,
+            run_id,
+            limit=100,
+            order=None,
+            cursor=None,
+            after_id=after or UNSET,
         )
         listed = yield from walk(make, limits)
-        key = (len(after), after)
-        return [(r.id, RunResult(r)) for r in listed if (len(r.id), r.id) > key]
+        return [(r.id, RunResult(r)) for r in listed]
 
     def flow(state: StreamState) -> Flow:
         while True:

@@ -148,6 +148,10 @@ def test_errors_are_one_line_and_a_nonzero_status(mock: Any) -> None:
         closed = f"http://127.0.0.1:{s.getsockname()[1]}"
     line = one_error_line(run(mock, "--base-url", closed, "bench", "compare", "1", "2"))
     assert line.startswith("error: cannot reach the API")
+    # A stream that cannot open fails like a REST call, with the default retries.
+    for stream in (["tail", "tasks"], ["logs", "ses_1"], ["bench", "watch", "1"]):
+        line = one_error_line(run(mock, "--base-url", closed, *stream))
+        assert line.startswith("error: cannot reach the API"), stream
     usage = run(mock, "tail", "tasks", "--event-type", "task.nope")
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
 

@@ -243,8 +243,9 @@ def test_after_a_filled_lag_the_stream_resumes_after_the_last_listed_result() ->
     talk.reply(Connect, True)
     talk.reply(Read, result_frame(1) + b'id: 000000000003\nevent: lagged\n'
                b'data: {"dropped": 2}\n\n')  # fmt: skip
-    fetch = talk.reply(Fetch, results_page([1, 2, 3, 4]))
+    fetch = talk.reply(Fetch, results_page([2, 3, 4]))
     assert fetch.timeout == LIMITS.timeout  # the stall deadline, not 60 s
+    assert fetch.call.request["params"]["after_id"] == "000000000001"
     kinds = [type(item).__name__ for _, item in talk.emitted]
     assert kinds == ["RunResult", "RunLagged", "RunResult", "RunResult", "RunResult"]
     assert talk.ids() == [f"{n:012d}" for n in (1, 1, 2, 3, 4)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..state import CursorExpired
 from ..streams import RunSource
 from . import (
     ApiError,
@@ -118,6 +119,13 @@ def list_bench_run_results(ctx: Ctx) -> Reply:
     run = _run(ctx)
     with ctx.state.lock:
         results = list(run.results)
+    after_id = ctx.params.get("after_id")
+    if after_id is not None:
+        # Strictly after that result; an id that is not one of the run's is 410.
+        ids = [r["id"] for r in results]
+        if after_id not in ids:
+            raise CursorExpired(after_id)
+        results = results[ids.index(after_id) + 1 :]
     return Json(200, paginate(ctx, results))
 
 

@@ -18,6 +18,7 @@ def _get_kwargs(
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     order: ListOrder | Unset = UNSET,
+    after_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     check_path_segment("run_id", run_id)
 
@@ -32,6 +33,8 @@ def _get_kwargs(
         json_order = order.value
 
     params["order"] = json_order
+
+    params["after_id"] = after_id
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -118,17 +121,24 @@ def sync_detailed(
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     order: ListOrder | Unset = UNSET,
+    after_id: str | Unset = UNSET,
 ) -> Response[BenchResultPage | ErrorResponse]:
     """List a run's results
 
-     Returns a page of the run's recorded results in the order they were recorded, including any a slow
-    stream subscriber missed.
+     Returns a page of the run's recorded results in the order they were recorded, including
+    any a slow stream subscriber missed. `after_id` restricts the page to results strictly
+    after that result, which is how a subscriber that got `lagged` lists only what it missed.
 
     Args:
         run_id (int): A positive 64-bit integer id.
         limit (int | Unset):  Default: 20.
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
+        after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,6 +153,7 @@ def sync_detailed(
         limit=limit,
         cursor=cursor,
         order=order,
+        after_id=after_id,
     )
 
     response = client.get_httpx_client().request(
@@ -159,17 +170,24 @@ def sync(
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     order: ListOrder | Unset = UNSET,
+    after_id: str | Unset = UNSET,
 ) -> BenchResultPage | ErrorResponse | None:
     """List a run's results
 
-     Returns a page of the run's recorded results in the order they were recorded, including any a slow
-    stream subscriber missed.
+     Returns a page of the run's recorded results in the order they were recorded, including
+    any a slow stream subscriber missed. `after_id` restricts the page to results strictly
+    after that result, which is how a subscriber that got `lagged` lists only what it missed.
 
     Args:
         run_id (int): A positive 64-bit integer id.
         limit (int | Unset):  Default: 20.
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
+        after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,6 +203,7 @@ def sync(
         limit=limit,
         cursor=cursor,
         order=order,
+        after_id=after_id,
     ).parsed
 
 
@@ -195,17 +214,24 @@ async def asyncio_detailed(
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     order: ListOrder | Unset = UNSET,
+    after_id: str | Unset = UNSET,
 ) -> Response[BenchResultPage | ErrorResponse]:
     """List a run's results
 
-     Returns a page of the run's recorded results in the order they were recorded, including any a slow
-    stream subscriber missed.
+     Returns a page of the run's recorded results in the order they were recorded, including
+    any a slow stream subscriber missed. `after_id` restricts the page to results strictly
+    after that result, which is how a subscriber that got `lagged` lists only what it missed.
 
     Args:
         run_id (int): A positive 64-bit integer id.
         limit (int | Unset):  Default: 20.
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
+        after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -220,6 +246,7 @@ async def asyncio_detailed(
         limit=limit,
         cursor=cursor,
         order=order,
+        after_id=after_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -234,17 +261,24 @@ async def asyncio(
     limit: int | Unset = 20,
     cursor: str | Unset = UNSET,
     order: ListOrder | Unset = UNSET,
+    after_id: str | Unset = UNSET,
 ) -> BenchResultPage | ErrorResponse | None:
     """List a run's results
 
-     Returns a page of the run's recorded results in the order they were recorded, including any a slow
-    stream subscriber missed.
+     Returns a page of the run's recorded results in the order they were recorded, including
+    any a slow stream subscriber missed. `after_id` restricts the page to results strictly
+    after that result, which is how a subscriber that got `lagged` lists only what it missed.
 
     Args:
         run_id (int): A positive 64-bit integer id.
         limit (int | Unset):  Default: 20.
         cursor (str | Unset):
         order (ListOrder | Unset): The order of a list.
+        after_id (str | Unset): An event's id, as sent in the SSE `id:` field. Use it as `Last-
+            Event-ID` or `cursor` to resume after that event. Within one stream, ids increase in the
+            server's order: a later event's id is longer, or as long and greater character by
+            character (zero-padded decimal ids do both). A client may drop repeats with a high-water
+            mark. Ids of different streams are not comparable.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -261,5 +295,6 @@ async def asyncio(
             limit=limit,
             cursor=cursor,
             order=order,
+            after_id=after_id,
         )
     ).parsed
