@@ -129,3 +129,20 @@ def test_an_unknown_run_status_serialises_as_sent() -> None:
     """A terminal status this client does not know is kept and written back as is."""
     event = RUN_EVENTS["terminal"](frame("terminal", {"status": "exploded"}, "1"))
     assert event.to_dict() == {"type": "terminal", "status": "exploded"}
+
+
+def test_a_free_form_object_reads_like_a_dict() -> None:
+    """`event.data` (a `JsonObject`) reads like the JSON object it is: get, keys..."""
+    payload = {**SAMPLES["TaskLifecycleEvent"], "data": {"status": "done", "n": 2}}
+    data = TASK_EVENTS["task.updated"](frame("task.updated", payload)).data
+    assert dict(data) == {**data} == data.to_dict() == {"status": "done", "n": 2}
+    assert (data.get("status"), data.get("missing"), data.get("x", 0)) == (
+        "done",
+        None,
+        0,
+    )
+    assert list(data) == list(data.keys()) == ["status", "n"]
+    assert list(data.items()) == [("status", "done"), ("n", 2)]
+    assert list(data.values()) == ["done", 2] and len(data) == 2
+    assert "n" in data and not models.JsonObject()
+    assert dict(models.Metadata.from_dict({"team": "qa"})) == {"team": "qa"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, Self
 
 from attrs import define as _attrs_define
@@ -50,3 +50,22 @@ class Metadata:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value at `key`, or `default` (as `dict.get`)."""
+        return self.additional_properties.get(key, default)
+
+    def keys(self) -> KeysView[str]:
+        return self.additional_properties.keys()
+
+    def items(self) -> ItemsView[str, str]:
+        return self.additional_properties.items()
+
+    def values(self) -> ValuesView[str]:
+        return self.additional_properties.values()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.additional_properties)
+
+    def __len__(self) -> int:
+        return len(self.additional_properties)

@@ -28,6 +28,7 @@ from agentrail import (
 def describe(event: TaskLifecycleEvent) -> str:
     """Takes a task event from the listing and from the stream alike."""
     data: dict[str, object] = event.data.to_dict()
+    assert dict(event.data) == data and event.data.get("status") in (None, "done")
     kind: TaskEventType = event.type
     return f"{event.id} {kind.value} {event.task_id} {event.created_at} {data}"
 
