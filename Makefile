@@ -9,7 +9,7 @@ PY     := $(BIN)/python
 LINTED := overlays/agentrail generated/agentrail_api $(wildcard mock/agentrail_mock) examples
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo generate check-generated format lint test contract soak mock bench check clean
+.PHONY: help install lock demo generate check-generated format lint test contract prism soak mock bench check clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -53,6 +53,10 @@ test: $(STAMP) ## run the unit, integration and contract tests
 contract: $(STAMP) ## run only the contract tests (schemathesis: the mock against openapi.yaml)
 	$(PY) -m pytest tests/contract $(PYTEST_ARGS)
 
+PRISM_PORT ?= 4011
+prism: $(STAMP) ## optional, needs Node: serve openapi.yaml with Prism (npx) and run the examples' calls on it
+	$(PY) -m tests.prism --port $(PRISM_PORT)
+
 SEED ?=
 soak: $(STAMP) ## fault soak: 3 consumers, sync and async, 100,000 events each (SEED=n replays)
 	$(PY) -m tests.soak $(if $(SEED),--seed $(SEED)) $(SOAK_ARGS)
@@ -61,7 +65,7 @@ PORT ?= 4010
 mock: $(STAMP) ## serve the mock on 127.0.0.1:$(PORT) (default 4010) until Ctrl-C
 	$(PY) -m agentrail_mock --port $(PORT)
 
-bench: $(STAMP) ## measure against httpx + httpx-sse: a table, and bench/results.json (~1.5 min)
+bench: $(STAMP) ## measure against httpx + httpx-sse: a table, and bench/results.json (~3 min)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 check: check-generated lint test ## everything CI runs

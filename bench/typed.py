@@ -21,7 +21,7 @@ from agentrail._events import TASK_EVENTS
 from agentrail._model_events import RUN_EVENTS
 from agentrail_api.models.bench_result import BenchResult
 from agentrail_api.models.task_lifecycle_event import TaskLifecycleEvent
-from bench.decoder import run_httpx_sse, split
+from bench.decoder import run_httpx_sse_core, split
 from bench.harness import Section, Settings, Stat, Target, ratios, rounds
 
 TYPES = ["task.updated", "task.awaiting_user", "task.reviewed", "task.shipped"]
@@ -88,7 +88,7 @@ def peer_typed(model: Any) -> Callable[[Sequence[bytes]], int]:
     from_dict = model.from_dict
 
     def run(reads: Sequence[bytes]) -> int:
-        return run_httpx_sse(reads, lambda sse: from_dict(json.loads(sse.data)))
+        return run_httpx_sse_core(reads, lambda sse: from_dict(json.loads(sse.data)))
 
     return run
 
@@ -135,5 +135,5 @@ def run(settings: Settings) -> Section:
                 "ratio to peer": ratio.raw(),
             }
         )
-        section.targets.append(Target(f"typed, {name}", ratio.median, 1.5, True))
+        section.targets.append(Target(f"typed, {name}", ratio.median, 3.0, True))
     return section

@@ -1,7 +1,7 @@
 """Lint openapi.yaml for what openapi-python-client 0.29.1 mishandles without a warning.
 
-Each rule below stands for a trap in ../shared/design/generator.md (sec. 3 and 5) or a
-convention of api.md; `--fail-on-warning` catches the rest at generation time. A finding
+Each rule below stands for a trap in docs/generator.md or a convention of
+docs/api.md; `--fail-on-warning` catches the rest at generation time. A finding
 reads `<json pointer>: <what is wrong>`.
 
     python generator/spec_lint.py [openapi.yaml]
@@ -16,58 +16,33 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from spec_doc import (
+    SCHEME,
+    SSE,
+    Doc,
+    known_scopes,
+    operations,
+    ptr,
+    resolve,
+    sent_schemas,
+    stream_event_types,
+    walk,
+)
+from spec_portability import (
+    check_consts,
+    check_content_schema_reach,
+    check_idempotency,
+    check_links,
+    check_stream_examples,
+)
 
-Doc = dict[str, Any]
+# What the tests and generator/sync.py use; the helpers come from spec_doc.py.
+__all__ = ["known_scopes", "lint", "lint_file", "resolve", "stream_event_types"]
 
-METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
-SCOPES = {
-    "sessions:read", "sessions:write", "events:read", "logs:read", "tasks:read",
-    "tasks:write", "reviews:write", "ship:write", "benches:read", "benches:write",
-    "runs:read", "runs:write", "cases:write", "mcp_sessions:read", "admin",
-}  # fmt: skip
 REQUEST_TYPES = {"application/json"}
 RESPONSE_TYPES = {"application/json", "text/event-stream"}
-SSE = "text/event-stream"
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 PARAM_STYLES = {"query": "form", "path": "simple", "header": "simple"}
-
-
-def _ptr(*parts: object) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def resolve(doc: Doc, node: Any) -> Any:
-    """Follow local `$ref`s (`#/components/...`) until a node without one."""
-    seen = 0
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        if not ref.startswith("#/") or seen > 32:
-            raise ValueError(f"unsupported $ref {ref!r}")
-        node = doc
-        for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        seen += 1
-    return node
-
-
-def walk(
-    node: Any, path: tuple[object, ...] = ()
-) -> Iterator[tuple[tuple[object, ...], Any]]:
-    """Every mapping in the document with its path."""
-    if isinstance(node, dict):
-        yield path, node
-        for key, value in node.items():
-            yield from walk(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from walk(value, (*path, i))
-
-
-def operations(doc: Doc) -> Iterator[tuple[str, str, Doc]]:
-    for route, item in (doc.get("paths") or {}).items():
-        for method in METHODS:
-            if method in item:
-                yield route, method, item[method]
 
 
 def check_version(doc: Doc) -> Iterator[str]:
@@ -77,16 +52,17 @@ def check_version(doc: Doc) -> Iterator[str]:
 
 
 def check_nullable(doc: Doc) -> Iterator[str]:
-    # generator.md 3.4: write `type: [x, "null"]` or `anyOf: [{$ref}, {type: "null"}]`.
+    # docs/generator.md, "nullable": write `type: [x, "null"]` or
+    # `anyOf: [{$ref}, {type: "null"}]`.
     for path, node in walk(doc):
         if isinstance(node.get("nullable"), bool):
-            yield f"{_ptr(*path)}: `nullable` is OpenAPI 3.0; use a 'null' type (3.1)"
+            yield f"{ptr(*path)}: `nullable` is OpenAPI 3.0; use a 'null' type (3.1)"
 
 
 def check_operations(doc: Doc) -> Iterator[str]:
     seen: dict[str, str] = {}
     for route, method, op in operations(doc):
-        where = _ptr("paths", route, method)
+        where = ptr("paths", route, method)
         if not route.startswith("/v1/"):
             yield f"{where}: every path starts with /v1/"
         op_id = op.get("operationId", "")
@@ -107,8 +83,11 @@ def check_operations(doc: Doc) -> Iterator[str]:
             yield f"{where}: no `x-required-scopes`"
         else:
             for scope in scopes:
-                if scope not in SCOPES:
-                    yield f"{where}: unknown scope {scope!r}"
+                if scope not in known_scopes(doc):
+                    yield (
+                        f"{where}: unknown scope {scope!r}; list it under "
+                        f"components/securitySchemes/{SCHEME}/x-scopes"
+                    )
         streams = any(
             SSE in (resolve(doc, r).get("content") or {})
             for r in (op.get("responses") or {}).values()
@@ -118,7 +97,8 @@ def check_operations(doc: Doc) -> Iterator[str]:
 
 
 def check_parameters(doc: Doc) -> Iterator[str]:
-    # generator.md 3.13: style/explode are ignored; cookies warn on every httpx call.
+    # docs/generator.md, "Smaller silent behaviours": style/explode are ignored;
+    # cookies warn on every httpx call.
     places = [
         (("paths", route, method, "parameters", i), p)
         for route, method, op in operations(doc)
@@ -130,7 +110,7 @@ def check_parameters(doc: Doc) -> Iterator[str]:
     ]
     for path, raw in places:
         param = resolve(doc, raw)
-        where = _ptr(*path)
+        where = ptr(*path)
         where_in = param.get("in")
         if where_in not in PARAM_STYLES:
             yield f"{where}: parameters in {where_in!r} are not supported"
@@ -149,20 +129,21 @@ def check_content(doc: Doc) -> Iterator[str]:
         body = resolve(doc, op.get("requestBody") or {})
         for ctype in body.get("content") or {}:
             if ctype not in REQUEST_TYPES:
-                yield f"{_ptr('paths', route, method, 'requestBody')}: type {ctype}"
+                yield f"{ptr('paths', route, method, 'requestBody')}: type {ctype}"
         for status, raw in (op.get("responses") or {}).items():
             for ctype in resolve(doc, raw).get("content") or {}:
                 if ctype not in RESPONSE_TYPES:
-                    where = _ptr("paths", route, method, "responses", status)
+                    where = ptr("paths", route, method, "responses", status)
                     yield f"{where}: type {ctype}"
 
 
 def check_responses(doc: Doc) -> Iterator[str]:
-    # generator.md 3.8: no `default:`, the one Error body, Request-Id and Retry-After.
+    # docs/generator.md, "Documented errors are returned": no `default:`, the one
+    # Error body, Request-Id and Retry-After.
     error = "#/components/schemas/ErrorResponse"
     for route, method, op in operations(doc):
         for status, raw in (op.get("responses") or {}).items():
-            where = _ptr("paths", route, method, "responses", status)
+            where = ptr("paths", route, method, "responses", status)
             if not re.fullmatch(r"[1-5]\d\d", str(status)):
                 yield f"{where}: list every status explicitly (no default or ranges)"
                 continue
@@ -200,9 +181,10 @@ def _sent_by_server(path: tuple[object, ...], sent: set[str]) -> bool:
 
 
 def check_unions(doc: Doc) -> Iterator[str]:
-    # generator.md 3.2: the generator ignores `discriminator`, takes the first variant
-    # that parses, so each variant pins `type` with const; an unknown type is kept by a
-    # last catch-all, which oneOf forbids (a known event would match two variants).
+    # docs/generator.md, "`discriminator` is ignored": the generator takes the first
+    # variant that parses, so each variant pins `type` with const; an unknown type is
+    # kept by a last catch-all, which oneOf forbids (a known event would match two
+    # variants).
     # Only unions the server sends need the catch-all; a request union has none.
     sent = sent_schemas(doc)
     for path, node in walk(doc):
@@ -213,7 +195,7 @@ def check_unions(doc: Doc) -> Iterator[str]:
             tags = [_type_const(doc, v) for v in variants]
             if not any(has for has, _ in tags):
                 continue
-            where = _ptr(*path, kind)
+            where = ptr(*path, kind)
             for i, (has, const) in enumerate(tags):
                 last = i == len(tags) - 1
                 if not has:
@@ -224,47 +206,19 @@ def check_unions(doc: Doc) -> Iterator[str]:
             if kind == "anyOf" and tags[-1][1] and received:
                 yield f"{where}: an event union ends with a catch-all variant"
         if "propertyName" in (node.get("discriminator") or {}):
-            yield f"{_ptr(*path)}: discriminator is ignored by the generator; use const"
-
-
-def _reachable(doc: Doc, roots: list[Any]) -> set[str]:
-    """Names of the component schemas reachable from `roots`."""
-    names: set[str] = set()
-    todo = list(roots)
-    while todo:
-        for _, node in walk(todo.pop()):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/components/schemas/"):
-                name = ref.rsplit("/", 1)[1]
-                if name not in names:
-                    names.add(name)
-                    todo.append(doc["components"]["schemas"][name])
-    return names
-
-
-def _responses(doc: Doc) -> list[Any]:
-    return [
-        resolve(doc, r)
-        for _, _, op in operations(doc)
-        for r in (op.get("responses") or {}).values()
-    ]
-
-
-def sent_schemas(doc: Doc) -> set[str]:
-    """Names of the component schemas some response uses: what the server sends."""
-    return _reachable(doc, _responses(doc))
+            yield f"{ptr(*path)}: discriminator is ignored by the generator; use const"
 
 
 def check_schemas(doc: Doc) -> Iterator[str]:
     schemas = (doc.get("components") or {}).get("schemas") or {}
     for name, schema in schemas.items():
         if not str(schema.get("description", "")).strip():
-            yield f"{_ptr('components', 'schemas', name)}: no description"
+            yield f"{ptr('components', 'schemas', name)}: no description"
     # additionalProperties: false silently drops unknown keys: never on responses.
     sent = sent_schemas(doc)
     for path, node in walk(doc):
         if node.get("additionalProperties") is False and _sent_by_server(path, sent):
-            yield f"{_ptr(*path)}: additionalProperties: false on a response schema"
+            yield f"{ptr(*path)}: additionalProperties: false on a response schema"
 
 
 def check_refs(doc: Doc) -> Iterator[str]:
@@ -273,7 +227,7 @@ def check_refs(doc: Doc) -> Iterator[str]:
             try:
                 resolve(doc, node)
             except (KeyError, TypeError, ValueError):
-                yield f"{_ptr(*path)}: $ref {node['$ref']!r} does not resolve"
+                yield f"{ptr(*path)}: $ref {node['$ref']!r} does not resolve"
 
 
 RULES = (
@@ -285,6 +239,11 @@ RULES = (
     check_responses,
     check_unions,
     check_schemas,
+    check_consts,
+    check_stream_examples,
+    check_links,
+    check_content_schema_reach,
+    check_idempotency,
 )
 
 

@@ -6,7 +6,7 @@
 Both verbs lint the spec (generator/spec_lint.py), then run openapi-python-client
 into a fresh temporary directory and stamp a header on every module. `--update`
 replaces `generated/agentrail_api/` with the result (never `--overwrite` in place: it
-leaves stale files behind, generator.md sec. 5). `--check` compares the two trees file
+leaves stale files behind, docs/generator.md). `--check` compares the two trees file
 by file and prints a unified diff of the first few differences: openapi-python-client's
 own golden-record check (end_to_end_tests/test_end_to_end.py) applied to our client.
 

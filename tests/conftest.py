@@ -16,7 +16,7 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 # ---------------------------------------------------------------- the mock server
-# One mock per test session on a free loopback port (mock.md sec. 5); `mock` resets it
+# One mock per test session on a free loopback port (docs/mock.md); `mock` resets it
 # before each test. With AGENTRAIL_BASE_URL set, tests run against that server instead
 # and any test that reaches for faults, the clock or recorded requests is skipped.
 
@@ -31,10 +31,20 @@ class RemoteMock:
     def reset(self) -> None:
         import httpx
 
+        # Control endpoints take the admin key like every operation.
+        headers = {"Authorization": f"Bearer {self.admin_key}"}
         try:
-            httpx.post(f"{self.url}/__mock/reset", timeout=5)
+            response = httpx.post(
+                f"{self.url}/__mock/reset", headers=headers, timeout=5
+            )
         except httpx.HTTPError:
-            pass  # not a mock, or its control endpoints are off
+            return  # not reachable as a mock: tests meet the server as it is
+        if response.status_code in (401, 403):  # a mock that refused: say why
+            raise RuntimeError(
+                f"the mock at {self.url} refused /__mock/reset: set AGENTRAIL_API_KEY "
+                "to its admin key"
+            )
+        # Otherwise reset, or not a mock / control off (404): go on as it is.
 
     def __getattr__(self, name: str) -> Any:
         if name in ("state", "faults", "clock", "config", "requests", "set_key"):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 import threading
+import warnings
 
-from .server import serve
+from .server import ExposedMockWarning, serve
 from .state import DEFAULT_ADMIN_KEY
 
 
@@ -29,13 +32,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-control", action="store_true", help="turn off the /__mock/* endpoints"
     )
+    parser.add_argument(
+        "--control-key", default=None,
+        help="a key for the /__mock/* endpoints only (an admin key also works)",
+    )  # fmt: skip
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     keys = dict(args.key)
-    with serve(
-        api_keys=keys, control=not args.no_control, host=args.host, port=args.port,
-        log_level=args.log_level,
-    ) as mock:  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ExposedMockWarning)
+            mock = stack.enter_context(
+                serve(
+                    api_keys=keys,
+                    control=not args.no_control,
+                    host=args.host,
+                    port=args.port,
+                    log_level=args.log_level,
+                    control_key=args.control_key,
+                )  # fmt: skip
+            )
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr, flush=True)
         print(f"agentrail mock serving {mock.url}", flush=True)
         print(f"admin key: {DEFAULT_ADMIN_KEY}", flush=True)
         for key, scopes in keys.items():

@@ -1,8 +1,8 @@
 """The ASGI entry: routing, auth and scopes, validation, faults, idempotency, replies.
 
 `/__mock/*` and `/openapi.json` go to a small Starlette router (control.py); everything
-else goes to one dispatcher over the spec's compiled path templates (mock.md sec. 2:
-Starlette's path converters answered `%0A` with a text/plain 404).
+else goes to one dispatcher over the spec's compiled path templates (docs/mock.md, "How
+it is built": Starlette's path converters answered `%0A` with a text/plain 404).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class MockApp:
         state: State | None,
         api_keys: dict[str, list[str]] | None,
         control: bool,
+        control_key: str | None = None,
     ) -> None:
         self.spec = Spec(spec_path)
         self.state = state if state is not None else State(api_keys)
@@ -59,8 +60,10 @@ class MockApp:
                 state.set_key(key, scopes)
         missing = sorted(set(self.spec.operations) - set(HANDLERS))
         if missing:
-            raise RuntimeError(f"operations without a handler: {missing}")
+            raise RuntimeError(missing_handlers(self.spec, missing))
         self.control_enabled = control
+        # A key for /__mock/* only, besides any key with the admin scope.
+        self.control_key = control_key
         from .control import control_router
 
         self.router = control_router(self, control)
@@ -342,6 +345,28 @@ def _drip(send: Send) -> Send:
     return drip
 
 
+# The handler module of each tag (the families); a new tag gets its own module.
+HANDLER_MODULES = {"sessions": "sessions", "logs": "sessions", "tasks": "tasks",
+                   "benches": "benches"}  # fmt: skip
+
+
+def missing_handlers(spec: Spec, missing: list[str]) -> str:
+    """What to write, and where, for operations of the spec that have no handler."""
+    lines = [f"openapi.yaml has {len(missing)} operation(s) without a mock handler:"]
+    for op_id in missing:
+        tags = spec.document_operation(op_id).get("tags") or ["<tag>"]
+        module = HANDLER_MODULES.get(tags[0], tags[0])
+        lines.append(
+            f'  {op_id}: add `@handler("{op_id}")` and a function taking Ctx and '
+            f"returning Json/Empty/Stream to mock/agentrail_mock/handlers/{module}.py"
+        )
+    lines.append(
+        "(handlers live in mock/agentrail_mock/handlers/, one module per family; "
+        "see docs/changing-the-spec.md)"
+    )
+    return "\n".join(lines)
+
+
 def granted_scopes(keys: dict[str, list[str]], presented: str) -> list[str] | None:
     """The scopes of the presented key, or None if it is no key.
 
@@ -371,7 +396,9 @@ def create_app(
     state: State | None = None,
     api_keys: dict[str, list[str]] | None = None,
     control: bool = True,
+    control_key: str | None = None,
 ) -> MockApp:
     """The mock as an ASGI app. `api_keys` maps key -> scopes, added to the default
-    admin key `ar_test_admin`; `control=False` turns off the `/__mock/*` endpoints."""
-    return MockApp(spec_path, state, api_keys, control)
+    admin key `ar_test_admin`; `control=False` turns off the `/__mock/*` endpoints,
+    which otherwise need an admin key or `control_key`."""
+    return MockApp(spec_path, state, api_keys, control, control_key)

@@ -1,8 +1,8 @@
 """Benches, cases, runs, results, executions and MCP-session cost.
 
 A run's results derive from `(triggered_at, step, case number)` on the state's clock
-(mock.md sec. 2): case i finishes at `triggered_at + (i + 1) * step`. Results are
-recorded lazily, in order, whenever anyone looks (`refresh`), so the log is
+(docs/mock.md, "How it is built"): case i finishes at `triggered_at + (i + 1) * step`.
+Results are recorded lazily, in order, whenever anyone looks (`refresh`), so the log is
 deterministic, replayable, and needs no background task; a frozen test clock moves
 runs only when the test advances it.
 """

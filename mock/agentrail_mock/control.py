@@ -1,36 +1,86 @@
-"""`/__mock/*`: drive a mock in another process (mock.md sec. 4), plus `/openapi.json`.
+"""`/__mock/*`: drive a mock in another process (docs/mock.md, "Control endpoints"),
+plus `/openapi.json`.
 
 Not part of openapi.yaml, not under `/v1`, and switched off with `control=False` (then
-every `/__mock/*` path is a 404 like any unknown path).
+every `/__mock/*` path is a 404 like any unknown path). Like every operation they take
+a bearer key: one with the `admin` scope, or the mock's control key when one is set.
+Whoever reaches a shared mock could otherwise wipe its state or inject faults into
+someone else's run. Refusals use the API's error envelope. `/openapi.json` stays open.
 """
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
+from .app import granted_scopes
+
 if TYPE_CHECKING:
     from .app import MockApp
 
 
-async def _not_found(scope: Any, receive: Any, send: Any) -> None:
+def _error(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JSONResponse:
+    """The API's error envelope (openapi.yaml `ErrorResponse`), for control answers."""
     body = {
         "error": {
-            "code": "not_found",
-            "message": "no such path",
-            "details": None,
+            "code": code,
+            "message": message,
+            "details": details,
             "request_id": "req_control",
         }
     }
-    response = JSONResponse(body, 404, headers={"Request-Id": "req_control"})
-    await response(scope, receive, send)
+    return JSONResponse(body, status, headers={"Request-Id": "req_control"})
+
+
+async def _not_found(scope: Any, receive: Any, send: Any) -> None:
+    await _error(404, "not_found", "no such path")(scope, receive, send)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 def control_router(app: MockApp, enabled: bool) -> Router:
     state = app.state
+
+    def _refusal(request: Request) -> Response | None:
+        """None for the control key or a key with `admin`, else the 401 or 403."""
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+        control_key = app.control_key
+        if control_key and hmac.compare_digest(key.encode(), control_key.encode()):
+            return None
+        granted = granted_scopes(state.keys, key) if key else None
+        if granted is None:
+            return _error(401, "unauthorized", "missing or unknown API key")
+        if "admin" not in granted:
+            details = {"required_scope": "admin", "granted_scopes": granted}
+            message = "the mock's control endpoints need the admin scope"
+            return _error(403, "insufficient_scope", message, details)
+        return None
+
+    def guarded(endpoint: Handler) -> Handler:
+        """`endpoint`, answered only for the admin scope or the control key."""
+
+        async def check(request: Request) -> Response:
+            refusal = _refusal(request)
+            if refusal is not None:
+                return refusal
+            try:
+                return await endpoint(request)
+            except (KeyError, TypeError, ValueError) as exc:
+                fields = [{"field": "body", "reason": str(exc)}]
+                return _error(
+                    400, "validation_error", str(exc), {"field_errors": fields}
+                )
+
+        return check
 
     async def openapi(request: Request) -> Response:
         return Response(app.spec.as_json(), media_type="application/json")
@@ -60,7 +110,7 @@ def control_router(app: MockApp, enabled: bool) -> Router:
                     **params,
                 )  # fmt: skip
             except (KeyError, ValueError) as exc:
-                return JSONResponse({"error": str(exc)}, 400)
+                return _error(400, "validation_error", f"bad fault: {exc}")
             return JSONResponse(fault.as_dict(), 201)
         if request.method == "DELETE":
             state.faults.clear()
@@ -71,7 +121,7 @@ def control_router(app: MockApp, enabled: bool) -> Router:
             try:
                 state.config.update(**await body(request))
             except (TypeError, ValueError) as exc:
-                return JSONResponse({"error": str(exc)}, 400)
+                return _error(400, "validation_error", f"bad config: {exc}")
         return JSONResponse(state.config.as_dict())
 
     async def clock(request: Request) -> Response:
@@ -109,7 +159,7 @@ def control_router(app: MockApp, enabled: bool) -> Router:
                 spec["session_id"], spec["event_type"], **payload
             )
         except KeyError as exc:
-            return JSONResponse({"error": f"unknown {exc}"}, 404)
+            return _error(404, "not_found", f"unknown {exc}")
         return JSONResponse(event, 201)
 
     async def requests(request: Request) -> Response:
@@ -133,13 +183,16 @@ def control_router(app: MockApp, enabled: bool) -> Router:
     if enabled:
         both = ["GET", "POST"]
         routes += [
-            Route("/__mock/reset", reset, methods=["POST"]),
-            Route("/__mock/faults", faults, methods=["GET", "POST", "DELETE"]),
-            Route("/__mock/config", config, methods=["GET", "POST", "PATCH"]),
-            Route("/__mock/clock", clock, methods=both),
-            Route("/__mock/keys", keys, methods=both),
-            Route("/__mock/task-events", task_events, methods=["POST"]),
-            Route("/__mock/session-events", session_events, methods=["POST"]),
-            Route("/__mock/requests", requests, methods=["GET", "DELETE"]),
+            Route(path, guarded(endpoint), methods=methods)
+            for path, endpoint, methods in [
+                ("/__mock/reset", reset, ["POST"]),
+                ("/__mock/faults", faults, ["GET", "POST", "DELETE"]),
+                ("/__mock/config", config, ["GET", "POST", "PATCH"]),
+                ("/__mock/clock", clock, both),
+                ("/__mock/keys", keys, both),
+                ("/__mock/task-events", task_events, ["POST"]),
+                ("/__mock/session-events", session_events, ["POST"]),
+                ("/__mock/requests", requests, ["GET", "DELETE"]),
+            ]
         ]
     return Router(routes, default=_not_found)

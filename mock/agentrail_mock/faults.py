@@ -1,4 +1,5 @@
-"""The fault plan (mock.md sec. 4): a FIFO of faults that matching requests consume.
+"""The fault plan (docs/mock.md, "Faults"): a FIFO of faults that matching requests
+consume.
 
 Each request takes at most one fault: the first entry whose operation matches and whose
 kind applies to that request (stream-only kinds never fire on a JSON operation, and

@@ -1,11 +1,14 @@
-"""Serving the mock: uvicorn in a daemon thread on a free port (mock.md sec. 5)."""
+"""Serving the mock: uvicorn in a daemon thread on a free port (docs/mock.md, "Running
+it in tests")."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import struct
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,11 +129,26 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+class ExposedMockWarning(UserWarning):
+    """The mock listens on more than loopback: others on the network can reach it."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names only this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @contextmanager
 def serve(
     *,
     api_keys: dict[str, list[str]] | None = None,
     control: bool = True,
+    control_key: str | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
     spec_path: Path | str | None = None,
@@ -145,7 +163,20 @@ def serve(
         with agentrail_mock.serve() as mock:
             client = agentrail.Client(base_url=mock.url, api_key=mock.admin_key)
     """
-    app = create_app(spec_path, api_keys=api_keys, control=control)
+    if not is_loopback(host):
+        # The default admin key is public (it is in this repository): on a shared
+        # host anyone can call the API and the control endpoints (docs/mock.md).
+        warnings.warn(
+            f"the agentrail mock listens on {host}, not loopback: anyone who can "
+            f"reach it can call it with the public admin key {DEFAULT_ADMIN_KEY!r}, "
+            + ("including" if control else "but not")
+            + " the /__mock/* control endpoints (reset, faults)",
+            ExposedMockWarning,
+            stacklevel=3,
+        )
+    app = create_app(
+        spec_path, api_keys=api_keys, control=control, control_key=control_key
+    )
     app.state.config.update(**config)
     app.state.config_overrides = dict(config)  # what reset() restores
     sock = bind(host, port)

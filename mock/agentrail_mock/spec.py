@@ -1,7 +1,8 @@
 """openapi.yaml, loaded once: per-operation path matchers and request validators.
 
-Validation is strict (mock.md sec. 2): unknown query parameters, bad types, bad bodies
-and undeclared content types are all `400 validation_error` with `field_errors`.
+Validation is strict (docs/mock.md, "How it is built"): unknown query parameters, bad
+types, bad bodies and undeclared content types are all `400 validation_error` with
+`field_errors`.
 Validators are compiled once with jsonschema_rs (OAS 3.1 is JSON Schema 2020-12).
 """
 
@@ -80,7 +81,7 @@ class Operation:
 
 def split_path(raw_path: bytes) -> list[str]:
     """Decoded path segments; each segment is percent-decoded on its own, so an
-    encoded `/` stays inside its segment (mock.md sec. 2: Starlette's `{path:path}`
+    encoded `/` stays inside its segment (docs/mock.md: Starlette's `{path:path}`
     does not match `%0A`)."""
     text = raw_path.decode("latin-1")
     return [unquote(part, errors="surrogateescape") for part in text.split("/")[1:]]
@@ -103,6 +104,12 @@ class Spec:
         self.templates: dict[str, list[Operation]] = {}
         for op in self.operations.values():
             self.templates.setdefault(op.template, []).append(op)
+
+    def document_operation(self, operation_id: str) -> dict[str, Any]:
+        """The raw openapi.yaml node of an operation (its tags, description, ...)."""
+        op = self.operations[operation_id]
+        node: dict[str, Any] = self.document["paths"][op.template][op.method.lower()]
+        return node
 
     def as_json(self) -> bytes:
         return json.dumps(self.document).encode()

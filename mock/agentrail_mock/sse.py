@@ -1,11 +1,11 @@
 """The SSE writer: frames on the wire, heartbeats, `retry:`, and the stream faults.
 
-Frames follow api.md: `id:`, `event:`, one line of JSON in `data:`, a blank line; the
-first frame written carries `retry:`; `: keepalive` comments after `heartbeat_seconds`
-without a frame (https://html.spec.whatwg.org/multipage/server-sent-events.html).
+Frames follow docs/streaming.md: `id:`, `event:`, one line of JSON in `data:`, a blank
+line; the first frame written carries `retry:`; `: keepalive` comments after
+`heartbeat_seconds` without a frame (https://html.spec.whatwg.org/multipage/server-sent-events.html).
 Byte-level faults (BOM, line endings, invalid UTF-8, truncated JSON, drops and stalls)
 are applied here, on the encoded bytes, which is why the mock does not use
-sse-starlette (mock.md sec. 1).
+sse-starlette (docs/mock.md, "Streams").
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 BOM = b"\xef\xbb\xbf"
 UNKNOWN_EVENT = "mock.unknown_event"
-BATCH = 64  # frames per ASGI message while replaying: throughput (mock.md sec. 7)
+# Frames per ASGI message while replaying: throughput (docs/mock.md, "Streams").
+BATCH = 64
 
 
 def priming(event_id: str, retry: int | None = None) -> str:

@@ -303,13 +303,43 @@ class State:
             self.append_log(session_id, "running", stream="status")
             text = " ".join(block["text"] for block in content)
             self.append_log(session_id, f"received {len(text)} characters")
-            self.append_session_event(session_id, "agent.message", content=content)
-            self.append_log(session_id, "replied")
+            stop_reason = self._agent_turn(session_id, text, content)
             session["status"] = "idle"
             self.append_session_event(
-                session_id, "session.status_idle", stop_reason="end_turn"
+                session_id, "session.status_idle", stop_reason=stop_reason
             )
             self.append_log(session_id, "idle", stream="status")
+
+    def _agent_turn(
+        self, session_id: str, text: str, content: list[dict[str, str]]
+    ) -> str:
+        """The agent's answer to one message; returns its stop reason.
+
+        Plain text is echoed in an `agent.message`. Two commands make the agent emit
+        the other event types (docs/mock.md, "The scripted agent"): `/tool <text>`
+        thinks, calls the `echo` tool and answers with its result; `/error <text>`
+        fails with `session.error` and stops with `error`.
+        """
+        if text.startswith("/error"):
+            error = {"type": "tool_error", "message": text[6:].strip() or "failed"}
+            self.append_session_event(session_id, "session.error", error=error)
+            self.append_log(session_id, "error", stream="stderr")
+            return "error"
+        if text.startswith("/tool"):
+            argument = text[5:].strip()
+            self.append_session_event(session_id, "agent.thinking")
+            use = self.append_session_event(
+                session_id, "agent.tool_use", name="echo", input={"text": argument}
+            )
+            result = [{"type": "text", "text": argument}]
+            self.append_session_event(
+                session_id, "agent.tool_result", tool_use_id=use["id"],
+                content=result, is_error=False,
+            )  # fmt: skip
+            content = result
+        self.append_session_event(session_id, "agent.message", content=content)
+        self.append_log(session_id, "replied")
+        return "end_turn"
 
     # ---------------------------------------------------------------- tasks
     def create_task(

@@ -1,7 +1,8 @@
 """What each stream operation sends: its replay point, its live tail and its end.
 
 A source is built (and its cursor checked) before the response starts, so unknown
-resources and expired cursors are JSON errors before any stream byte (api.md, SSE).
+resources and expired cursors are JSON errors before any stream byte
+(docs/streaming.md).
 `poll()` then returns the frames that became available since the last call.
 """
 
@@ -120,7 +121,8 @@ def task_events_source(
 
 
 def session_events_source(state: State, session_id: str) -> LogSource:
-    # Live only (api.md): nothing before the stream opened is replayed.
+    # Live only (docs/streaming.md, "Following a session"): nothing before the stream
+    # opened is replayed.
     return LogSource(state, state.session_events[session_id], None, start_at_end=True)
 
 

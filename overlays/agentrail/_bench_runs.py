@@ -1,7 +1,7 @@
 """Runs, cases, executions and MCP-session cost by global id: `client.bench_runs`.
 
-After the BenchRunsClient shape (api.md, family 4): `get` and `bench_by_id` answer None
-on 404, `list_results` an empty list. The requests are built once, as functions
+After the BenchRunsClient shape (docs/api.md, family 4): `get` and `bench_by_id` answer
+None on 404, `list_results` an empty list. The requests are built once, as functions
 returning a `Call`; `BenchRuns` and `AsyncBenchRuns` only send them. The run event
 stream (`subscribe_run_events`) is not here.
 """
@@ -142,9 +142,9 @@ def _bench_by_id(bench_id: int) -> Call[Bench | None]:
     return build(get_bench, Bench, bench_id, instead={404: lambda: None})
 
 
-def _session_cost(session_id: str) -> Call[McpSessionCost]:
-    session_id = check_external_id("session_id", session_id)
-    return build(get_mcp_session_cost, McpSessionCost, session_id)
+def _session_cost(mcp_session_id: str) -> Call[McpSessionCost]:
+    mcp_session_id = check_external_id("mcp_session_id", mcp_session_id)
+    return build(get_mcp_session_cost, McpSessionCost, mcp_session_id)
 
 
 # The twins: they only send.
@@ -218,9 +218,9 @@ class BenchRuns:
         """Fetch a bench by id, or None if there is no such bench."""
         return self._client._request(_bench_by_id(bench_id))
 
-    def mcp_session_cost(self, session_id: str) -> McpSessionCost:
+    def mcp_session_cost(self, mcp_session_id: str) -> McpSessionCost:
         """The accumulated cost of an MCP session."""
-        return self._client._request(_session_cost(session_id))
+        return self._client._request(_session_cost(mcp_session_id))
 
     def subscribe_run_events(
         self,
@@ -309,9 +309,9 @@ class AsyncBenchRuns:
         """Fetch a bench by id, or None if there is no such bench."""
         return await self._client._request(_bench_by_id(bench_id))
 
-    async def mcp_session_cost(self, session_id: str) -> McpSessionCost:
+    async def mcp_session_cost(self, mcp_session_id: str) -> McpSessionCost:
         """The accumulated cost of an MCP session."""
-        return await self._client._request(_session_cost(session_id))
+        return await self._client._request(_session_cost(mcp_session_id))
 
     async def subscribe_run_events(
         self,

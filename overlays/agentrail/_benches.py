@@ -1,4 +1,4 @@
-"""A project's benches, cases and runs (api.md, family 4): `client.benches`.
+"""A project's benches, cases and runs (docs/api.md, family 4): `client.benches`.
 
 The calls keyed on a global id (runs, cases, executions) are `client.bench_runs`, in
 `_bench_runs`. The requests are built once, as functions returning a `Call`; `Benches`

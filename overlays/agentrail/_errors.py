@@ -263,7 +263,7 @@ def parse_retry_after(value: str | None) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    # Only the delay-seconds form: the API never sends an HTTP-date (api.md).
+    # Only the delay-seconds form: the API never sends an HTTP-date (docs/api.md).
     if not value.isascii() or not value.isdigit():
         return None
     return float(value)

@@ -9,9 +9,11 @@ or run stream. The stream-only wrappers here (`RunResult`, `RunLagged`, `RunTerm
 `SessionLogEvent`) have the generated models' `to_dict()` / `to_json()`.
 
 An `event:` name a table does not know is not an error: the stream skips it and logs it
-at debug level (api.md: "Unknown event types may appear at any time; clients ignore
-them"). A known name whose `data` is not the JSON its type needs raises
-`EventDecodeError`, which the stream reports and survives.
+at debug level (docs/streaming.md, "Unknown event names"). On the task stream, such a
+frame whose data is a task lifecycle event of that type is a new task event type
+(`unknown_task_event`), kept like `list_events()` keeps it. A known name whose `data`
+is not the JSON its type needs raises `EventDecodeError`, which the stream reports and
+survives.
 """
 
 from __future__ import annotations
@@ -121,10 +123,10 @@ class SessionLogEvent(_Serialisable):
 
 
 # `json.loads` wraps the C scanner in Python frames and two regex matches for the
-# whitespace around the value, which cost more than scanning a small event (sse.md
-# sec. 3: decode JSON once, cheaply). The scanner's answer is taken when it read the
-# whole string; anything else (whitespace, trailing data, errors) goes to `json.loads`
-# for its exact result or error.
+# whitespace around the value, which cost more than scanning a small event
+# (bench/typed.py: decode JSON once, cheaply). The scanner's answer is taken when it
+# read the whole string; anything else (whitespace, trailing data, errors) goes to
+# `json.loads` for its exact result or error.
 _scan: Callable[[str, int], tuple[Any, int]]
 _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 
@@ -138,8 +140,9 @@ def _loads(text: str) -> Any:
 
 
 def _payload(sse: ServerSentEvent) -> dict[str, Any]:
+    """The frame's data by `json.loads`, for its exact value or error (typed)."""
     try:
-        value = _loads(sse.data)
+        value = json.loads(sse.data)
     except (ValueError, RecursionError) as exc:  # nesting past the recursion limit
         raise EventDecodeError(
             f"{sse.event!r} event {sse.id!r}: data is not JSON", last_event_id=sse.id
@@ -155,10 +158,21 @@ def _payload(sse: ServerSentEvent) -> dict[str, Any]:
 def _checked(
     parse: Callable[[dict[str, Any]], Any],
 ) -> Callable[[ServerSentEvent], Any]:
-    """Turn a parser of a JSON object into a parser of an event, with typed errors."""
+    """Turn a parser of a JSON object into a parser of an event, with typed errors.
+
+    The event's data is scanned once, in the one frame of `parse_event` (a call less
+    per event is a tenth of typing one, bench/typed.py); anything unusual goes to
+    `json.loads` for its exact value or error.
+    """
 
     def parse_event(sse: ServerSentEvent) -> Any:
-        payload = _payload(sse)
+        data = sse.data
+        try:
+            payload, end = _scan(data, 0)
+            if end != len(data) or type(payload) is not dict:
+                raise ValueError
+        except Exception:  # StopIteration, JSONDecodeError, RecursionError, ...
+            payload = _payload(sse)
         try:
             return parse(payload)
         # OverflowError: int() of an infinite number (JSON's 1e400 is one).
@@ -184,40 +198,95 @@ def _datetime(text: str) -> datetime.datetime:
 
 
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
-    """`TaskLifecycleEvent.from_dict(d)`, the class `tasks.list_events()` returns, built
-    without its dict copies and enum call (tests/unit/test_events.py pins the two to
-    equal objects); unknown keys are kept in `additional_properties` as there."""
+    """`TaskLifecycleEvent.from_dict(d)`: the class `tasks.list_events()` returns, equal
+    to what it builds (tests/unit/test_one_class.py), unknown keys kept in
+    `additional_properties` as there.
+
+    Built directly: the generated model's isoparse is ~40x slower than fromisoformat,
+    its from_dict copies dicts and calls the enum (bench/typed.py). Conversions only
+    for values of another type: a type check costs half a call.
+    """
     data = d["data"]
     if not isinstance(data, dict):
         raise TypeError("data must be an object")
-    kind = d["type"]
-    payload = JsonObject()
-    payload.additional_properties = data  # the stream's own parse: nobody else holds it
-    event = TaskLifecycleEvent(
-        id=str(d["id"]),
-        type=_TASK_TYPES.get(kind) or TaskEventType(kind),  # a dict is 10x an enum call
-        created_at=_datetime(d["created_at"]),
-        sequence=int(d["sequence"]),
-        task_id=str(d["task_id"]),
-        data=payload,
-    )
-    if len(d) > _TASK_FIELDS:  # rare: keys this SDK does not know yet
-        event.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN}
+    kind, id_, sequence, task_id = d["type"], d["id"], d["sequence"], d["task_id"]
+    stamp = d["created_at"]
+    try:
+        created_at = _fromisoformat(stamp)
+    except ValueError:
+        created_at = _datetime(stamp)
+    payload = _new(JsonObject)
+    _set_json_object(payload, data)  # the stream's own parse: nobody else holds it
+    event = _new(TaskLifecycleEvent)
+    _set_id(event, id_ if type(id_) is str else str(id_))
+    _set_type(event, _TASK_TYPES.get(kind) or TaskEventType(kind))  # a dict: 10x faster
+    _set_created_at(event, created_at)
+    _set_sequence(event, sequence if type(sequence) is int else int(sequence))
+    _set_task_id(event, task_id if type(task_id) is str else str(task_id))
+    _set_data(event, payload)
+    # Rare: keys this client does not know yet, kept as from_dict keeps them.
+    extra = {k: v for k, v in d.items() if k not in _KNOWN} if len(d) > _N_KNOWN else {}
+    _set_additional(event, extra)
     return event
 
 
-# The JSON names of the model's fields (its attributes are spelled the same).
-_KNOWN = frozenset(f.name for f in attrs.fields(TaskLifecycleEvent) if f.init)
-_TASK_FIELDS = len(_KNOWN)
+_fromisoformat = datetime.datetime.fromisoformat
 
 
 _TASK_TYPES: dict[Any, TaskEventType] = {t.value: t for t in TaskEventType}
+
+# Writing the slots directly skips attrs' __init__ and the factory of
+# `additional_properties`: a fifth of typing an event (bench/typed.py). Same class,
+# same values (tests/unit/test_one_class.py compares the two ways).
+_new = object.__new__
+(
+    _set_id,
+    _set_type,
+    _set_created_at,
+    _set_sequence,
+    _set_task_id,
+    _set_data,
+    _set_additional,
+) = (
+    TaskLifecycleEvent.__dict__[f.name].__set__
+    for f in attrs.fields(TaskLifecycleEvent)
+)
+(_set_json_object,) = (
+    JsonObject.__dict__[f.name].__set__ for f in attrs.fields(JsonObject)
+)
+# The JSON names of the model's fields (its attributes are spelled the same).
+_KNOWN = frozenset(f.name for f in attrs.fields(TaskLifecycleEvent) if f.init)
+_N_KNOWN = len(_KNOWN)
 
 
 # The tables: `event:` name -> parser of the whole frame (more in _model_events).
 TASK_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
     member.value: _checked(_task_event) for member in TaskEventType
 }
+
+
+def unknown_task_event(sse: ServerSentEvent) -> TaskLifecycleEvent | None:
+    """A task-stream frame whose `event:` name TASK_EVENTS does not know, as the
+    listing hands it over, or None when it is no task event at all.
+
+    `TaskEventType` is open (docs/api.md, "Open enums and unions"): `list_events()`
+    returns a type this client does not know as `TaskEventType.UNKNOWN` carrying its
+    string, so the stream must too. A frame is such an event when its data is a task
+    lifecycle event of that very type; anything else (another kind of frame, which
+    the stream's documentation says to ignore) is None, to be skipped as unknown.
+    """
+    try:
+        payload = _loads(sse.data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict) or payload.get("type") != sse.event:
+        return None
+    try:
+        return _task_event(payload)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        return None
+
+
 LOG_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
     "log": lambda sse: SessionLogEvent(sse.event, sse.data, sse.id),
 }

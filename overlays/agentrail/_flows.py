@@ -330,10 +330,11 @@ def task_events(options: StreamOptions, limits: Limits) -> StreamSpec:
                 if not position:  # opened without a cursor: live, primed
                     position, items = yield from primed(state, decoder, TASK_EVENTS)
                 yield from opened(state, position)
+                if items:
+                    yield Emit(items)
+                del items  # not kept alive while the stream waits (GC cost)
                 while True:
-                    if items:
-                        yield Emit(items)
-                    items = yield from receive(state, decoder, TASK_EVENTS)
+                    yield Emit((yield from receive(state, decoder, TASK_EVENTS)))
             except APIError as exc:
                 yield from retry(state, exc)
 
@@ -394,6 +395,38 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
         listed = yield from walk(make, limits)
         return [(r.id, RunResult(r)) for r in listed]
 
+    def handle(state: StreamState, items: Items, before: str) -> Step:
+        """Hand over one read's events, lags filled; True once `terminal` is."""
+        out: Items = []
+        refilled = False
+        for event_id, item in items:
+            if refilled and not state.accept(event_id):
+                continue  # the listing handed it over already
+            if type(item) is RunLagged and fill_gaps:
+                try:
+                    more = yield from missed(before)
+                except APIError:
+                    # Not fetched: resume before the marker, and the server
+                    # replays what it dropped: nothing lagged after all.
+                    state.rewind(before)
+                    yield Emit(out)
+                    raise
+                # The marker carries the last dropped result's id; it is handed
+                # over at the resume point before it, so a caller who stops there
+                # gets the results that follow.
+                out.append((before, item))
+                state.rewind(before)
+                out += [(i, r) for i, r in more if state.accept(i)]
+                refilled = True
+                continue
+            out.append((event_id, item))
+            before = event_id
+            if type(item) is RunTerminal:
+                yield Emit(out)
+                return True
+        yield Emit(out)
+        return False
+
     def flow(state: StreamState) -> Flow:
         while True:
             try:
@@ -403,35 +436,9 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
                 decoder = SSEDecoder(max_event_bytes=limits.max_event_bytes)
                 while True:
                     before = state.last_event_id
-                    items = yield from receive(state, decoder, RUN_EVENTS)
-                    out: Items = []
-                    refilled = False
-                    for event_id, item in items:
-                        if refilled and not state.accept(event_id):
-                            continue  # the listing handed it over already
-                        if type(item) is RunLagged and fill_gaps:
-                            # The marker carries the last dropped result's id; it
-                            # is handed over at the resume point before it, so a
-                            # caller who stops there gets the results that follow.
-                            try:
-                                more = yield from missed(before)
-                            except APIError:
-                                # Not fetched: resume before the marker, and the
-                                # server replays what it dropped: nothing lagged.
-                                state.rewind(before)
-                                yield Emit(out)
-                                raise
-                            out.append((before, item))
-                            state.rewind(before)
-                            out += [(i, r) for i, r in more if state.accept(i)]
-                            refilled = True
-                            continue
-                        out.append((event_id, item))
-                        before = event_id
-                        if type(item) is RunTerminal:
-                            yield Emit(out)
-                            return
-                    yield Emit(out)
+                    batch = receive(state, decoder, RUN_EVENTS)
+                    if (yield from handle(state, (yield from batch), before)):
+                        return
             except APIError as exc:
                 yield from retry(state, exc)
 

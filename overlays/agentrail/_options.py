@@ -17,7 +17,8 @@ class StreamSettings:
     max_reconnects: int = 10
     """Reconnects in a row without an event in between before giving up."""
     stall_factor: float = 3.0
-    """No byte for `stall_factor x heartbeat` seconds means a dead stream (sse.md 4)."""
+    """No byte for `stall_factor x heartbeat` seconds means a dead stream
+    (docs/streaming.md, "Client behaviour")."""
     heartbeat_seconds: int = 15
     """The heartbeat interval asked of the server (1-60)."""
     max_event_bytes: int | None = 16 * 1024 * 1024

@@ -15,7 +15,7 @@ import attrs
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 # Methods RFC 9110 sec. 9.2.2 calls idempotent; a POST is retried only with an
-# Idempotency-Key, which makes the server do its work once (api.md).
+# Idempotency-Key, which makes the server do its work once (docs/api.md, "Idempotency").
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 

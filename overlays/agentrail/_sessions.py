@@ -1,4 +1,4 @@
-"""Sessions and their events (api.md, family 1): `client.sessions`.
+"""Sessions and their events (docs/api.md, family 1): `client.sessions`.
 
 The requests are built once, as functions returning a `Call`; `Sessions` and
 `AsyncSessions` (and the `events()` / `logs()` handles) only send them.
@@ -210,10 +210,11 @@ class SessionEvents:
     ) -> EventStream[SessionEvent]:
         """Follow the session: its history, then the live tail, every id once.
 
-        The live stream is opened first, then the history listed (seed 000); after a
-        drop it reconnects and lists what came after the last id seen. With
-        `history=False` the history only seeds the ids and is not yielded;
-        `after_id` (a `last_event_id` kept earlier) resumes after that event instead.
+        The live stream is opened first, then the history listed (docs/streaming.md,
+        "Following a session"); after a drop it reconnects and lists what came after the
+        last id seen. With `history=False` the history only seeds the ids and is not
+        yielded; `after_id` (a `last_event_id` kept earlier) resumes after that event
+        instead.
         """
         limits = self._client._limits(heartbeat_seconds)
         spec = session_events(self._session_id, history, limits, after_id)

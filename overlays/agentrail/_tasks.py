@@ -1,4 +1,4 @@
-"""Tasks and their lifecycle events (api.md, family 2): `client.tasks`.
+"""Tasks and their lifecycle events (docs/api.md, family 2): `client.tasks`.
 
 The requests are built once, as functions returning a `Call`; `Tasks` and `AsyncTasks`
 only send them. The task event stream is `client.stream_events`, not here.

@@ -1,9 +1,9 @@
 """Deterministic walks through each family, every response checked by schemathesis.
 
 Random per-operation cases mostly meet 404 (no such run, task or case), and the
-stateful phase did not reach the bench chain (put_bench -> trigger -> delete -> get):
-it never started from the PUT. These walks reach every success status, including the
-streams, with all default checks on, in-process and over a socket.
+stateful phase reaches each operation only by chance (it starts every scenario with a
+PUT of a bench, test_openapi.py). These walks reach every success status, including
+the streams, with all default checks on, in-process and over a socket.
 """
 
 from __future__ import annotations
@@ -124,9 +124,9 @@ def test_bench_family(step: Step) -> None:
     )
     step(
         "GET",
-        "/v1/mcp-sessions/{session_id}/cost",
+        "/v1/mcp-sessions/{mcp_session_id}/cost",
         200,
-        path_parameters={"session_id": "mcp-1"},
+        path_parameters={"mcp_session_id": "mcp-1"},
     )
     execution = {"execution_id": results["data"][0]["execution_id"]}
     step("GET", "/v1/executions/{execution_id}", 200, path_parameters=execution)

@@ -92,7 +92,7 @@ def whatwg(stream: bytes) -> tuple[list[ServerSentEvent], str, int | None]:
             if "\0" not in value:
                 last_id_buffer = value
         elif field == "retry":
-            # "only ASCII digits"; sse.md (and every browser) wants at least one.
+            # "only ASCII digits"; WHATWG 9.2.6 (and every browser) wants at least one.
             if value and all(c in "0123456789" for c in value):
                 retry = block_retry = int(value)
     return events, last_id, retry

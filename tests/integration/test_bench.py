@@ -1,6 +1,6 @@
 """`make bench` in tiny mode: every section runs end to end, so the harness cannot rot.
 
-Toy sizes and one round (about 5 s): the figures mean nothing here, only that each
+Toy sizes and one round (about 15 s): the figures mean nothing here, only that each
 section measured something and checked what it measured (same event counts for every
 decoder, nothing lost across reconnects, a flat memory run to its end).
 """
@@ -24,12 +24,31 @@ TARGETS = [
     "decoder, 256 KB event, 1 B reads",
     "decoder, 10 MB event, 4,096 B reads",
     "decoder, 10 MB event, 65,536 B reads",
+    "decoder, LLM deltas, no id, 4,096 B reads",
+    "decoder, LLM deltas, no id, irregular reads",
+    "decoder, LLM deltas, no id, 1 B reads",
+    "decoder, LLM deltas, id, CRLF, 4,096 B reads",
+    "decoder, LLM deltas, id, CRLF, irregular reads",
+    "decoder, LLM deltas, id, CRLF, 1 B reads",
+    "decoder, 9.5 KB data lines, 4,096 B reads",
+    "decoder, 9.5 KB data lines, irregular reads",
+    "decoder, multi-line text, 4,096 B reads",
+    "decoder, multi-line text, irregular reads",
+    "decoder, comments, retry, 4,096 B reads",
+    "decoder, comments, retry, irregular reads",
+    "decoder, 4 MiB data lines, 4,096 B reads",
+    "decoder, 4 MiB data lines, irregular reads",
     "typed, TaskLifecycleEvent",
     "typed, RunResult",
     "e2e, client CPU/event vs httpx-sse",
     "e2e, drop to next event",
     "memory growth per 100k events",
     "import agentrail vs import httpx",
+    # tiny mode: 20 streams stand for 1,000
+    "many streams, N=1, CPU/event vs httpx-sse + json.loads",
+    "many streams, N=100, CPU/event vs httpx-sse + json.loads",
+    "many streams, N=20, CPU/event vs httpx-sse + json.loads",
+    "many streams: 20 run on a default AsyncClient",
 ]
 
 

@@ -317,7 +317,8 @@ def say(text: str) -> list[dict[str, Any]]:
 def test_following_a_session_yields_history_then_live_each_id_once(
     mode: str, mock: Any
 ) -> None:
-    """stream() yields the history, then the live tail, with no id twice (seed 000)."""
+    """stream() yields the history, then the live tail, with no id twice
+    (docs/streaming.md, "Following a session")."""
 
     async def body(client: Any) -> None:
         session = await resolve(client.sessions.create())

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +32,25 @@ OPERATION_IDS = sorted(
 
 def test_every_operation_has_a_handler() -> None:
     """An operation in openapi.yaml without a handler fails here and in create_app."""
-    assert len(OPERATION_IDS) == 33
+    assert OPERATION_IDS and len(set(OPERATION_IDS)) == len(OPERATION_IDS)
     assert sorted(set(OPERATION_IDS) - set(HANDLERS)) == []
     assert sorted(set(HANDLERS) - set(OPERATION_IDS)) == []
 
 
 def test_create_app_refuses_an_operation_without_handler(tmp_path: Path) -> None:
+    """The refusal names the operation and where its handler goes."""
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    spec["paths"]["/v1/extra"] = {"get": {"operationId": "extra_op", "responses": {}}}
+    spec["paths"]["/v1/extra"] = {
+        "get": {"operationId": "extra_op", "tags": ["tasks"], "responses": {}}
+    }
     path = tmp_path / "openapi.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    with pytest.raises(RuntimeError, match="extra_op"):
+    with pytest.raises(RuntimeError) as raised:
         agentrail_mock.create_app(path)
+    message = str(raised.value)
+    assert "extra_op" in message
+    assert "mock/agentrail_mock/handlers/tasks.py" in message
+    assert '@handler("extra_op")' in message
 
 
 def test_the_spec_is_found_in_the_repository() -> None:
@@ -213,39 +221,127 @@ def test_requests_are_recorded(mock: Any) -> None:
 
 
 def test_control_endpoints(mock: Any) -> None:
+    """With the admin key, /__mock/* steers config, faults, keys, events and clock."""
     url = mock.url
-    assert (
-        httpx.post(f"{url}/__mock/config", json={"retry_ms": 7}).json()["retry_ms"] == 7
-    )
-    assert mock.config.retry_ms == 7
-    httpx.post(f"{url}/__mock/faults", json={"kind": "status", "code": 503})
-    assert httpx.get(f"{url}/__mock/faults").json()[0]["params"] == {"code": 503}
-    httpx.post(f"{url}/__mock/keys", json={"key": "k2", "scopes": ["admin"]})
-    assert (
-        httpx.get(f"{url}/v1/tasks", headers={"Authorization": "Bearer k2"}).status_code
-        == 503
-    )
-    body = httpx.post(f"{url}/__mock/task-events", json={"count": 3}).json()
-    assert body["count"] == 3 and len(mock.state.task_events) == 3
-    clock = httpx.post(
-        f"{url}/__mock/clock", json={"freeze": True, "advance": 5}
-    ).json()
-    assert clock["frozen"] and mock.clock.now() == clock["now"]
-    assert (
-        httpx.get(f"{url}/__mock/requests").json()[-1]["operation_id"] == "list_tasks"
-    )
-    assert httpx.post(f"{url}/__mock/reset").status_code == 200
-    assert (
-        not mock.clock.frozen and len(mock.faults) == 0 and mock.config.retry_ms == 1000
-    )
+    admin = httpx.Client(headers={"Authorization": f"Bearer {mock.admin_key}"})
+    with admin:
+        config = admin.post(f"{url}/__mock/config", json={"retry_ms": 7}).json()
+        assert config["retry_ms"] == 7 and mock.config.retry_ms == 7
+        admin.post(f"{url}/__mock/faults", json={"kind": "status", "code": 503})
+        assert admin.get(f"{url}/__mock/faults").json()[0]["params"] == {"code": 503}
+        admin.post(f"{url}/__mock/keys", json={"key": "k2", "scopes": ["admin"]})
+        k2 = {"Authorization": "Bearer k2"}
+        assert httpx.get(f"{url}/v1/tasks", headers=k2).status_code == 503
+        body = admin.post(f"{url}/__mock/task-events", json={"count": 3}).json()
+        assert body["count"] == 3 and len(mock.state.task_events) == 3
+        freeze = {"freeze": True, "advance": 5}
+        clock = admin.post(f"{url}/__mock/clock", json=freeze).json()
+        assert clock["frozen"] and mock.clock.now() == clock["now"]
+        requests = admin.get(f"{url}/__mock/requests").json()
+        assert requests[-1]["operation_id"] == "list_tasks"
+        assert admin.post(f"{url}/__mock/reset").status_code == 200
+    assert not mock.clock.frozen and len(mock.faults) == 0
+    assert mock.config.retry_ms == 1000
     assert httpx.get(f"{url}/openapi.json").json()["openapi"] == "3.1.0"
 
 
+CONTROL = [
+    ("POST", "/__mock/reset"),
+    ("GET", "/__mock/faults"),
+    ("POST", "/__mock/faults"),
+    ("DELETE", "/__mock/faults"),
+    ("GET", "/__mock/config"),
+    ("PATCH", "/__mock/config"),
+    ("POST", "/__mock/clock"),
+    ("GET", "/__mock/keys"),
+    ("POST", "/__mock/keys"),
+    ("POST", "/__mock/task-events"),
+    ("POST", "/__mock/session-events"),
+    ("GET", "/__mock/requests"),
+    ("DELETE", "/__mock/requests"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CONTROL)
+def test_control_endpoints_refuse_without_the_admin_key(
+    mock: Any, method: str, path: str
+) -> None:
+    """No key or an unknown key is 401, a key without `admin` is 403 naming it, both
+    in the API's error envelope, and nothing changes."""
+    mock.set_key("ar_reader", ["tasks:read", "events:read"])
+    mock.faults.add("delay", "get_task", seconds=0)
+    for auth, status, code in [
+        (None, 401, "unauthorized"),
+        ("Bearer ar_nobody", 401, "unauthorized"),
+        (mock.admin_key, 401, "unauthorized"),  # no Bearer scheme
+        ("Bearer ar_reader", 403, "insufficient_scope"),
+    ]:
+        headers = {} if auth is None else {"Authorization": auth}
+        body = {"kind": "status", "code": 503, "count": 1, "key": "x", "scopes": []}
+        response = httpx.request(method, mock.url + path, headers=headers, json=body)
+        assert response.status_code == status, (auth, response.text)
+        error = response.json()["error"]
+        assert error["code"] == code and response.headers["request-id"]
+        assert set(error) == {"code", "message", "details", "request_id"}
+        if status == 403:
+            assert error["details"]["required_scope"] == "admin"
+    assert len(mock.faults) == 1 and "x" not in mock.state.keys
+    assert not mock.state.task_events
+
+
+def test_a_control_key_opens_only_the_control_endpoints() -> None:
+    """A mock's control key drives /__mock/* but is no API key."""
+    with agentrail_mock.serve(control_key="ctl_secret") as mock:
+        headers = {"Authorization": "Bearer ctl_secret"}
+        assert (
+            httpx.post(f"{mock.url}/__mock/reset", headers=headers).status_code == 200
+        )
+        assert httpx.get(f"{mock.url}/v1/tasks", headers=headers).status_code == 401
+
+
 def test_control_can_be_switched_off() -> None:
+    """With control=False every /__mock/* path is a JSON 404, key or not."""
     with agentrail_mock.serve(control=False) as mock:
-        response = httpx.post(f"{mock.url}/__mock/reset")
+        headers = {"Authorization": f"Bearer {mock.admin_key}"}
+        response = httpx.post(f"{mock.url}/__mock/reset", headers=headers)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_mock_on_a_non_loopback_address_warns() -> None:
+    """Bound beyond loopback, serve() warns that anyone who reaches it can drive it;
+    on loopback it says nothing."""
+    with pytest.warns(agentrail_mock.ExposedMockWarning, match="not loopback"):
+        with agentrail_mock.serve(host="0.0.0.0"):
+            pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with agentrail_mock.serve(host="127.0.0.1"):
+            pass
+
+
+def test_the_command_line_prints_the_warning_at_start_up() -> None:
+    """`python -m agentrail_mock --host 0.0.0.0` says so on stderr before serving."""
+    command = [
+        sys.executable,
+        "-m",
+        "agentrail_mock",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None and process.stderr is not None
+            assert "serving" in process.stdout.readline()
+            warning = process.stderr.readline()
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert warning.startswith("warning: the agentrail mock listens on 0.0.0.0")
 
 
 def test_a_packaged_spec_wins(tmp_path: Path) -> None:
@@ -265,3 +361,22 @@ def test_a_packaged_spec_wins(tmp_path: Path) -> None:
         check=True,
     ).stdout.strip()
     assert Path(out) == package / "openapi.yaml"
+
+
+def test_a_remote_mock_is_reset_with_the_admin_key(mock: Any) -> None:
+    """tests/conftest.py's RemoteMock (AGENTRAIL_BASE_URL runs) resets the server
+    through /__mock/reset with its key, now that control endpoints need one."""
+    from tests.conftest import RemoteMock
+
+    mock.state.emit_task_events(2)
+    RemoteMock(mock.url, mock.admin_key).reset()
+    assert len(mock.state.task_events) == 0
+    assert len(mock.requests) == 0
+
+
+def test_a_remote_mock_with_the_wrong_key_says_so(mock: Any) -> None:
+    """A reset the remote mock refuses stops the run with the reason, not silently."""
+    from tests.conftest import RemoteMock
+
+    with pytest.raises(RuntimeError, match="AGENTRAIL_API_KEY"):
+        RemoteMock(mock.url, "ar_not_admin").reset()

@@ -1,4 +1,4 @@
-"""Domain behaviour per family (mock.md sec. 2), over loopback with plain httpx."""
+"""Domain behaviour per family (docs/mock.md), over loopback with plain httpx."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One test per fault kind: what a plain httpx client sees (mock.md sec. 4)."""
+"""One test per fault kind: what a plain httpx client sees (docs/mock.md, "Faults")."""
 
 from __future__ import annotations
 

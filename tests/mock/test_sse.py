@@ -1,4 +1,4 @@
-"""SSE semantics (api.md, mock.md sec. 3) as a plain httpx client sees them."""
+"""SSE semantics (docs/streaming.md, docs/mock.md) as a plain httpx client sees them."""
 
 from __future__ import annotations
 

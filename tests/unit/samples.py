@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# The generated models serialise UTC as +00:00 (generator.md 3.9), so samples use it.
+# The generated models serialise UTC as +00:00 (docs/generator.md, "Date-times"), so
+# samples use it.
 T = "2026-01-02T03:04:05+00:00"
 
 

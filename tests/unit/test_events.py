@@ -9,7 +9,13 @@ from typing import Any
 import attrs
 import pytest
 
-from agentrail import EventDecodeError, RunResult, ServerSentEvent, TaskEventType
+from agentrail import (
+    EventDecodeError,
+    RunResult,
+    ServerSentEvent,
+    TaskEventType,
+    TaskLifecycleEvent,
+)
 from agentrail._events import TASK_EVENTS, _loads
 from agentrail._model_events import RUN_EVENTS
 from agentrail_api.models.bench_result import BenchResult
@@ -119,3 +125,25 @@ def test_event_json_reads_as_json_loads_does(text: str) -> None:
         assert str(raised.value) == str(exc)
     else:
         assert repr(_loads(text)) == repr(expected)  # NaN != NaN
+
+
+@pytest.mark.parametrize("payload", [TASK_EVENT, {**RESULT, "type": "x"}])
+@pytest.mark.parametrize("padding", ["", " ", "\n"])
+def test_typed_events_are_ordinary_instances(
+    payload: dict[str, Any], padding: str
+) -> None:
+    """Typed events (slots written directly) equal those built the ordinary way (a
+    task event: `from_dict`, as `list_events()` builds it), whitespace around the
+    JSON or not; a run event refuses changes like its frozen class."""
+    name = "task.updated" if payload is TASK_EVENT else "result"
+    sse = frame(name, payload)
+    event = (TASK_EVENTS | RUN_EVENTS)[name](sse._replace(data=padding + sse.data))
+    if name == "result":
+        built: Any = RunResult(BenchResult.from_dict(payload))
+    else:
+        built = TaskLifecycleEvent.from_dict(payload)
+    assert event == built
+    assert type(event) is type(built)
+    if name == "result":
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            event.type = "x"

@@ -1,4 +1,4 @@
-"""How the generated `agentrail_api` behaves on the wire (generator.md sec. 6).
+"""How the generated `agentrail_api` behaves on the wire (docs/generator.md).
 
 Each test drives a generated endpoint through `httpx.MockTransport`, sync and async.
 """
@@ -337,8 +337,9 @@ def test_bearer_token_is_sent(mode: str) -> None:
 def test_documented_status_with_an_html_body_raises_in_the_generated_parser(
     mode: str,
 ) -> None:
-    """A proxy's HTML 503 breaks the generated JSON parse (generator.md 3.8), so the
-    overlay must read status and headers from the raw response before parsing."""
+    """A proxy's HTML 503 breaks the generated JSON parse (docs/generator.md,
+    "Documented errors are returned"), so the overlay must read status and headers from
+    the raw response before parsing."""
     recorder = Recorder(503, content=b"<html>Bad gateway</html>")
     with pytest.raises(json.JSONDecodeError):
         call(mode, get_session, client=recorder.client(), session_id="s1")
@@ -346,7 +347,8 @@ def test_documented_status_with_an_html_body_raises_in_the_generated_parser(
 
 def test_buffered_call_to_a_stream_operation_refuses_to_parse(mode: str) -> None:
     """A buffered call to a stream operation raises NotImplementedError, never a
-    half-parsed frame: streams belong to the overlay (generator.md 3.1)."""
+    half-parsed frame: streams belong to the overlay (docs/generator.md, "Streams are
+    read as plain text")."""
     frame = b'id: e1\nevent: task.updated\ndata: {"id": "e1"}\n\n'
     recorder = Recorder(
         200, content=frame, headers={"Content-Type": "text/event-stream"}

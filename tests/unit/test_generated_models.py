@@ -1,4 +1,4 @@
-"""The generated models accept every value the spec allows (generator.md sec. 3.4)."""
+"""The generated models accept every value the spec allows (docs/generator.md)."""
 
 from __future__ import annotations
 

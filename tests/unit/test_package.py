@@ -55,6 +55,7 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "PermissionDeniedError",
         "RateLimitError",
         "ReconnectsExhaustedError",
+        "RepeatedCursorError",
         "RunEvent",
         "RunLagged",
         "RunResult",
@@ -176,7 +177,7 @@ def test_stream_request_kwargs_keep_their_shape(
     headers: dict[str, str] | None,
 ) -> None:
     """Each stream operation's `_get_kwargs` gives the method, URL, query and headers
-    the overlay streams with (generator.md 3.1)."""
+    the overlay streams with (docs/generator.md, "Streams are read as plain text")."""
     built = endpoint._get_kwargs(**kwargs)  # type: ignore[attr-defined]
     assert built.pop("method") == "get"
     assert built.pop("url") == url
@@ -217,8 +218,9 @@ def test_wheel_ships_the_packages_typed(wheel: Path) -> None:
     assert tops == {"agentrail", "agentrail_api", "agentrail_mock"}
 
 
-def test_wheel_depends_on_httpx_attrs_and_dateutil_only(wheel: Path) -> None:
-    """The runtime dependencies are httpx, attrs and python-dateutil, nothing else."""
+def test_wheel_depends_on_httpx_attrs_dateutil_and_sniffio_only(wheel: Path) -> None:
+    """The runtime dependencies are httpx, attrs, python-dateutil and sniffio (which
+    httpcore looks for on every lock), nothing else."""
     with zipfile.ZipFile(wheel) as zf:
         meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         meta = email.message_from_bytes(zf.read(meta_name))
@@ -227,6 +229,7 @@ def test_wheel_depends_on_httpx_attrs_and_dateutil_only(wheel: Path) -> None:
         "attrs",
         "httpx",
         "python-dateutil",
+        "sniffio",
     ]
     assert meta["Requires-Python"] == ">=3.11"
     assert meta["Version"] == agentrail.__version__

@@ -1,127 +1,20 @@
-"""openapi.yaml describes every operation of api.md's four tables, and no more."""
+"""openapi.yaml keeps the API's conventions (docs/api.md), operation by operation.
+
+Operations, scopes and counts come from the spec itself; a new operation is checked
+the moment it is added. docs/api.md's operation table must list the same operations.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from tests.unit._spec import SPEC, resolve
+from tests.unit._spec import ROOT, SPEC, resolve, spec_lint
 
-# api.md, table by table: operationId -> (method, path, required scope).
-OPERATIONS = {
-    # 1. Sessions and their events
-    "create_session": ("post", "/v1/sessions", "sessions:write"),
-    "get_session": ("get", "/v1/sessions/{session_id}", "sessions:read"),
-    "send_session_events": (
-        "post",
-        "/v1/sessions/{session_id}/events",
-        "sessions:write",
-    ),
-    "list_session_events": ("get", "/v1/sessions/{session_id}/events", "events:read"),
-    "stream_session_events": ("get", "/v1/sessions/{session_id}/stream", "events:read"),
-    # 2. Tasks and the task lifecycle stream
-    "create_task": ("post", "/v1/tasks", "tasks:write"),
-    "list_tasks": ("get", "/v1/tasks", "tasks:read"),
-    "get_task": ("get", "/v1/tasks/{task_id}", "tasks:read"),
-    "update_task": ("patch", "/v1/tasks/{task_id}", "tasks:write"),
-    "review_task": ("post", "/v1/tasks/{task_id}/reviews", "reviews:write"),
-    "ship_task": ("post", "/v1/tasks/{task_id}/ship", "ship:write"),
-    "list_task_events": ("get", "/v1/task-events", "events:read"),
-    "stream_task_events": ("get", "/v1/task-events/stream", "events:read"),
-    # 3. Session logs
-    "stream_session_logs": (
-        "get",
-        "/v1/sessions/{session_id}/logs/stream",
-        "logs:read",
-    ),
-    # 4. Benches, runs, cases, executions, MCP-session cost
-    "list_benches": ("get", "/v1/projects/{project_id}/benches", "benches:read"),
-    "put_bench": (
-        "put",
-        "/v1/projects/{project_id}/scripts/{script_name}/bench",
-        "benches:write",
-    ),
-    "list_bench_cases": (
-        "get",
-        "/v1/projects/{project_id}/scripts/{script_name}/bench/cases",
-        "benches:read",
-    ),
-    "add_bench_case": (
-        "post",
-        "/v1/projects/{project_id}/scripts/{script_name}/bench/cases",
-        "cases:write",
-    ),
-    "list_bench_runs": (
-        "get",
-        "/v1/projects/{project_id}/scripts/{script_name}/bench/runs",
-        "runs:read",
-    ),
-    "trigger_bench_run": (
-        "post",
-        "/v1/projects/{project_id}/scripts/{script_name}/bench/runs",
-        "runs:write",
-    ),
-    "get_bench": ("get", "/v1/benches/{bench_id}", "benches:read"),
-    "get_bench_run": ("get", "/v1/bench-runs/{run_id}", "runs:read"),
-    "delete_bench_run": ("delete", "/v1/bench-runs/{run_id}", "runs:write"),
-    "list_bench_run_results": ("get", "/v1/bench-runs/{run_id}/results", "runs:read"),
-    "stream_bench_run_events": ("get", "/v1/bench-runs/{run_id}/events", "events:read"),
-    "cancel_bench_run": ("post", "/v1/bench-runs/{run_id}/cancel", "runs:write"),
-    "tag_bench_run_session": (
-        "patch",
-        "/v1/bench-runs/{run_id}/tag-session",
-        "runs:write",
-    ),
-    "compare_bench_runs": (
-        "get",
-        "/v1/bench-runs/{run_a}/compare/{run_b}",
-        "runs:read",
-    ),
-    "get_execution": ("get", "/v1/executions/{execution_id}", "runs:read"),
-    "promote_execution": (
-        "post",
-        "/v1/executions/{execution_id}/promote-to-case",
-        "cases:write",
-    ),
-    "update_case": ("patch", "/v1/cases/{case_id}", "cases:write"),
-    "delete_case": ("delete", "/v1/cases/{case_id}", "cases:write"),
-    "get_mcp_session_cost": (
-        "get",
-        "/v1/mcp-sessions/{session_id}/cost",
-        "mcp_sessions:read",
-    ),
-}
-# api.md: the endpoints that replay after a cursor, and how they take it.
-RESUMES = {
-    "stream_task_events": {"Last-Event-ID", "cursor"},
-    "stream_session_logs": {"Last-Event-ID"},
-    "stream_bench_run_events": {"Last-Event-ID"},
-    "stream_session_events": set(),  # live only: no replay
-}
-# Success statuses api.md names (201 creates, 204 sends and deletes, 202 ship).
-SUCCESS = {
-    "create_session": "201",
-    "send_session_events": "204",
-    "create_task": "201",
-    "review_task": "201",
-    "ship_task": "202",
-    "add_bench_case": "201",
-    "trigger_bench_run": "201",
-    "delete_bench_run": "204",
-    "promote_execution": "201",
-}
-# api.md names Idempotency-Key on ship and trigger; every POST creating work takes one.
-IDEMPOTENT_POSTS = {
-    "create_session",
-    "send_session_events",
-    "create_task",
-    "review_task",
-    "ship_task",
-    "add_bench_case",
-    "trigger_bench_run",
-    "promote_execution",
-}
+SSE = "text/event-stream"
+RESUME_INPUTS = {"Last-Event-ID", "cursor"}
 
 
 def _operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
@@ -132,95 +25,116 @@ def _operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
     return found
 
 
+OPERATIONS = _operations()
+STREAMS = sorted(
+    op_id
+    for op_id, (_, _, op) in OPERATIONS.items()
+    if any(SSE in resolve(r).get("content", {}) for r in op["responses"].values())
+)
+
+
 def _param_names(op: dict[str, Any]) -> set[str]:
     return {resolve(param)["name"] for param in op.get("parameters", [])}
 
 
-def test_every_operation_of_api_md_is_in_the_spec_and_nothing_else() -> None:
-    """The spec's operationIds are exactly the 33 operations of api.md's tables."""
-    assert sorted(_operations()) == sorted(OPERATIONS)
-    assert len(OPERATIONS) == 33
+def _success(op: dict[str, Any]) -> list[str]:
+    return [s for s in op["responses"] if str(s).startswith("2")]
+
+
+def _docs_table() -> dict[str, tuple[str, str, str]]:
+    """docs/api.md's operation table: operationId -> (METHOD, path, scope)."""
+    text = (ROOT / "docs/api.md").read_text(encoding="utf-8")
+    row = re.compile(r"^\| `([a-z_]+)` \| ([A-Z]+) `([^`]+)` \| `([a-z_:]+)` \|", re.M)
+    return {m[1]: (m[2].lower(), m[3], m[4]) for m in row.finditer(text)}
+
+
+def test_docs_api_md_lists_every_operation_of_the_spec() -> None:
+    """docs/api.md's table has one row per operation, with its method, path, scope."""
+    table = _docs_table()
+    spec = {
+        op_id: (method, path, op["x-required-scopes"][0])
+        for op_id, (method, path, op) in OPERATIONS.items()
+    }
+    missing = [
+        f"{op_id}: add the row | `{op_id}` | {m.upper()} `{p}` | `{s}` | ... | "
+        "to the operation table of docs/api.md"
+        for op_id, (m, p, s) in sorted(spec.items())
+        if table.get(op_id) != (m, p, s)
+    ]
+    stale = [f"{op_id}: in docs/api.md, not in openapi.yaml" for op_id in table]
+    stale = [line for line in stale if line.split(":")[0] not in spec]
+    assert not missing + stale, "\n".join(missing + stale)
 
 
 @pytest.mark.parametrize("op_id", sorted(OPERATIONS))
-def test_operation_has_its_method_path_and_scope(op_id: str) -> None:
-    """Each operation keeps the method, path and scope api.md gives it."""
-    method, path, op = _operations()[op_id]
-    assert (method, path, op["x-required-scopes"][0]) == OPERATIONS[op_id]
+def test_operation_keeps_the_conventions(op_id: str) -> None:
+    """Each operation is under /v1, bearer-authenticated with one known scope, answers
+    the auth and rate-limit errors, and has exactly one success status."""
+    method, path, op = OPERATIONS[op_id]
+    assert path.startswith("/v1/")
     assert op["security"] == [{"bearerAuth": []}]
-    assert {"401", "403", "429"} <= set(op["responses"])
-    assert SUCCESS.get(op_id, "200") in op["responses"]
+    assert len(op["x-required-scopes"]) == 1
+    assert op["x-required-scopes"][0] in spec_lint.known_scopes(SPEC)
+    assert {"401", "403", "429", "500", "503"} <= set(op["responses"])
+    success = _success(op)
+    if method == "put":  # create (201) or replace (200)
+        assert sorted(success) == ["200", "201"]
+    else:
+        assert len(success) == 1, success
 
 
-@pytest.mark.parametrize("op_id", sorted(RESUMES))
+@pytest.mark.parametrize("op_id", STREAMS)
 def test_stream_declares_sse_frames_and_its_resume_parameters(op_id: str) -> None:
-    """A stream answers text/event-stream frames and takes exactly its resume inputs."""
-    _, _, op = _operations()[op_id]
+    """A stream answers text/event-stream frames; it documents 410 exactly when it
+    takes a resume input (Last-Event-ID or cursor)."""
+    _, _, op = OPERATIONS[op_id]
     ok = op["responses"]["200"]
-    assert list(ok["content"]) == ["text/event-stream"]
-    frame = resolve(ok["content"]["text/event-stream"]["schema"])
+    assert list(ok["content"]) == [SSE]
+    frame = resolve(ok["content"][SSE]["schema"])
     assert frame["type"] == "object"
     assert {"event", "id", "data"} <= set(frame["required"])
     assert set(ok["headers"]) == {"Request-Id", "X-Heartbeat-Seconds"}
     names = _param_names(op)
     assert "heartbeat_seconds" in names
-    assert names & {"Last-Event-ID", "cursor"} == RESUMES[op_id]
-    assert ("410" in op["responses"]) == bool(RESUMES[op_id])
+    assert ("410" in op["responses"]) == bool(names & RESUME_INPUTS)
 
 
 def test_only_streams_are_named_stream() -> None:
     """Every operation whose id starts with stream_ is a stream, and no other is."""
-    streams = {
-        op_id
-        for op_id, (_, _, op) in _operations().items()
-        if any("text/event-stream" in r.get("content", {}) for r in _responses(op))
-    }
-    assert streams == set(RESUMES)
-    assert {o for o in OPERATIONS if o.startswith("stream_")} == streams
-
-
-def _responses(op: dict[str, Any]) -> list[dict[str, Any]]:
-    return [resolve(response) for response in op["responses"].values()]
+    assert {o for o in OPERATIONS if o.startswith("stream_")} == set(STREAMS)
+    assert STREAMS, "the spec has no stream"
 
 
 @pytest.mark.parametrize("op_id", sorted(OPERATIONS))
-def test_idempotency_key_exactly_where_work_is_created(op_id: str) -> None:
-    """POSTs that create work accept an Idempotency-Key (and document its 409 on a
-    reused key); nothing else does."""
-    _, _, op = _operations()[op_id]
-    assert ("Idempotency-Key" in _param_names(op)) == (op_id in IDEMPOTENT_POSTS)
-    if op_id in IDEMPOTENT_POSTS:
+def test_created_work_answers_201_202_or_204(op_id: str) -> None:
+    """A POST taking Idempotency-Key answers 201, 202 or 204 and documents 409."""
+    method, _, op = OPERATIONS[op_id]
+    if "Idempotency-Key" in _param_names(op):
+        assert method == "post"
+        assert set(_success(op)) <= {"201", "202", "204"}
         assert "409" in op["responses"]
 
 
 def test_event_unions_end_in_a_catch_all() -> None:
-    """SessionEvent pins `type` with const on each variant and ends in a catch-all."""
+    """SessionEvent pins a distinct string `type` on each variant and ends in a
+    catch-all whose `type` is any string."""
     variants = [
         resolve(v) for v in SPEC["components"]["schemas"]["SessionEvent"]["anyOf"]
     ]
-    consts = {v["properties"]["type"].get("const") for v in variants[:-1]}
-    assert consts == {
-        "user.message",
-        "user.interrupt",
-        "agent.message",
-        "agent.thinking",
-        "agent.tool_use",
-        "agent.tool_result",
-        "session.status_running",
-        "session.status_idle",
-        "session.error",
-    }
-    assert variants[-1]["properties"]["type"] == {
-        "type": "string",
-        "description": "The event's type.",
-    }
+    tags = [v["properties"]["type"] for v in variants[:-1]]
+    assert all(t["type"] == "string" and "const" in t for t in tags)
+    assert len({t["const"] for t in tags}) == len(tags) > 1
+    assert variants[-1]["properties"]["type"]["type"] == "string"
+    assert "const" not in variants[-1]["properties"]["type"]
 
 
-def test_task_event_types_match_api_md() -> None:
-    """TaskEventType lists the four lifecycle events of api.md."""
-    assert SPEC["components"]["schemas"]["TaskEventType"]["enum"] == [
-        "task.updated",
-        "task.awaiting_user",
-        "task.reviewed",
-        "task.shipped",
-    ]
+def test_every_stream_has_an_example_frame_per_event_type() -> None:
+    """Each stream's examples name every event type its frame announces (what a
+    third-party mock such as Prism serves)."""
+    for op_id in STREAMS:
+        media = OPERATIONS[op_id][2]["responses"]["200"]["content"][SSE]
+        kinds = spec_lint.stream_event_types(SPEC, media["schema"])
+        assert kinds, op_id
+        text = "".join(e["value"] for e in media["examples"].values())
+        for kind in kinds:
+            assert f"\nevent: {kind}\n" in text, (op_id, kind)

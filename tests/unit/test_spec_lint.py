@@ -18,6 +18,7 @@ EVENTS = "/v1/thing-events"
 GET = "/paths/~1v1~1things~1{thing_id}/get"
 STREAM = "/paths/~1v1~1thing-events/get"
 SCHEMAS = "/components/schemas"
+SSE = "text/event-stream"
 
 
 def _ref(name: str) -> Doc:
@@ -54,6 +55,40 @@ def _operation(op_id: str, responses: Doc, parameters: list[Doc]) -> Doc:
     }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "description": "A unique key for this request.",
+    "schema": {"type": "string"},
+}
+# One frame per event type of the stream (the lint wants an example of each).
+STREAM_EXAMPLES = {
+    kind: {
+        "summary": f"One {kind} frame.",
+        "value": f'id: e1\nevent: {kind}\ndata: {{"type": "{kind}"}}\n\n',
+    }
+    for kind in ("thing.created", "thing.deleted")
+}
+
+
+def _create(body: Doc | None = None) -> Doc:
+    """`POST /v1/things`: creates work, so it takes Idempotency-Key, and links on."""
+    created = _response(_ref("Thing"))
+    created["links"] = {
+        "GetThing": {
+            "operationId": "get_thing",
+            "parameters": {"thing_id": "$response.body#/id"},
+        }
+    }
+    conflict = _response(_ref("ErrorResponse"))
+    create = _operation(
+        "create_thing", {"201": created, "409": conflict}, [IDEMPOTENCY_KEY]
+    )
+    if body is not None:
+        create["requestBody"] = {"required": True, "content": body}
+    return create
+
+
 def _event(type_schema: Doc) -> Doc:
     return {
         "type": "object",
@@ -78,11 +113,14 @@ def _valid_spec() -> Doc:
         "contentMediaType": "application/json",
         "contentSchema": _ref("ThingEvent"),
     }
+    stream = _response(_ref("ThingFrame"), "text/event-stream")
+    stream["content"]["text/event-stream"]["examples"] = copy.deepcopy(STREAM_EXAMPLES)
     return {
         "openapi": "3.1.0",
         "info": {"title": "things", "version": "1.0.0"},
         "security": [{"bearerAuth": []}],
         "paths": {
+            "/v1/things": {"post": _create()},
             THING: {
                 "get": _operation(
                     "get_thing", {"200": _response(_ref("Thing"))}, [thing_id]
@@ -91,13 +129,19 @@ def _valid_spec() -> Doc:
             EVENTS: {
                 "get": _operation(
                     "stream_things",
-                    {"200": _response(_ref("ThingFrame"), "text/event-stream")},
+                    {"200": stream},
                     [],
                 )
             },
         },
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "x-scopes": {"admin": "Everything."},
+                }
+            },
             "schemas": {
                 "ErrorResponse": {
                     "type": "object",
@@ -107,7 +151,11 @@ def _valid_spec() -> Doc:
                 "Thing": {
                     "type": "object",
                     "description": "A thing.",
-                    "properties": {"name": {"type": "string"}},
+                    # Reached from a response, not only through contentSchema.
+                    "properties": {
+                        "name": {"type": "string"},
+                        "last_event": _ref("ThingEvent"),
+                    },
                 },
                 "ThingFrame": {
                     "type": "object",
@@ -122,8 +170,8 @@ def _valid_spec() -> Doc:
                         _ref("UnknownThingEvent"),
                     ],
                 },
-                "ThingCreated": _event({"const": "thing.created"}),
-                "ThingDeleted": _event({"const": "thing.deleted"}),
+                "ThingCreated": _event({"type": "string", "const": "thing.created"}),
+                "ThingDeleted": _event({"type": "string", "const": "thing.deleted"}),
                 "UnknownThingEvent": _event({"type": "string"}),
             },
         },
@@ -162,9 +210,7 @@ def _add_create(body: Doc, request_schemas: Doc) -> Mutation:
     """Add `POST /v1/things` taking `body` and the request-only `request_schemas`."""
 
     def mutate(doc: Doc) -> None:
-        create = _operation("create_thing", {"201": _response(_ref("Thing"))}, [])
-        create["requestBody"] = {"required": True, "content": body}
-        doc["paths"]["/v1/things"] = {"post": create}
+        doc["paths"]["/v1/things"] = {"post": _create(body)}
         doc["components"]["schemas"].update(request_schemas)
 
     return mutate
@@ -270,7 +316,102 @@ def _property_named_nullable(doc: Doc) -> None:
     }
 
 
+def _drop_stream_examples(doc: Doc) -> None:
+    del doc["paths"][EVENTS]["get"]["responses"]["200"]["content"][SSE]["examples"]
+
+
+def _drop_one_example(doc: Doc) -> None:
+    del doc["paths"][EVENTS]["get"]["responses"]["200"]["content"][SSE]["examples"][
+        "thing.deleted"
+    ]
+
+
+def _example_not_frames(doc: Doc) -> None:
+    examples = doc["paths"][EVENTS]["get"]["responses"]["200"]["content"][SSE]
+    examples["examples"]["thing.created"]["value"] = {"type": "thing.created"}
+
+
+def _drop_link(doc: Doc) -> None:
+    del doc["paths"]["/v1/things"]["post"]["responses"]["201"]["links"]
+
+
+def _link_with_wrong_parameter(doc: Doc) -> None:
+    link = doc["paths"]["/v1/things"]["post"]["responses"]["201"]["links"]["GetThing"]
+    link["parameters"] = {"id": "$response.body#/id"}
+
+
+def _only_in_content_schema(doc: Doc) -> None:
+    schemas = doc["components"]["schemas"]
+    schemas["ThingPayload"] = {"type": "object", "description": "Only in a frame."}
+    schemas["ThingFrame"]["properties"]["data"]["contentSchema"] = _ref("ThingPayload")
+
+
+def _post_without_key(doc: Doc) -> None:
+    doc["paths"]["/v1/things"]["post"]["parameters"] = []
+
+
+def _get_with_key(doc: Doc) -> None:
+    doc["paths"][THING]["get"]["parameters"].append(IDEMPOTENCY_KEY)
+
+
+SSE_AT = f"{STREAM}/responses/200/content/text~1event-stream"
+CREATE = "/paths/~1v1~1things/post"
 MUTATIONS = [
+    pytest.param(
+        _set(
+            "components",
+            "schemas",
+            "ThingCreated",
+            "properties",
+            "type",
+            value={"const": "thing.created"},
+        ),
+        f"{SCHEMAS}/ThingCreated/properties/type: `const` without `type`; "
+        "add `type: string`",
+        id="const-without-type",
+    ),  # fmt: skip
+    pytest.param(
+        _drop_stream_examples,
+        f"{SSE_AT}: no `examples`; add one SSE frame per event type",
+        id="stream-without-examples",
+    ),
+    pytest.param(
+        _drop_one_example,
+        f"{SSE_AT}: no example frame with `event: thing.deleted`",
+        id="stream-event-type-without-example",
+    ),
+    pytest.param(
+        _example_not_frames,
+        f"{SSE_AT}/examples/thing.created: value must be SSE frames as text",
+        id="stream-example-not-text",
+    ),
+    pytest.param(
+        _drop_link,
+        f"{GET}: no link leads to get_thing",
+        id="operation-without-link",
+    ),
+    pytest.param(
+        _link_with_wrong_parameter,
+        "get_thing has no parameter 'id'",
+        id="link-parameter-unknown",
+    ),
+    pytest.param(
+        _only_in_content_schema,
+        f"{SCHEMAS}/ThingPayload: reached only through contentSchema",
+        id="schema-only-in-content-schema",
+    ),
+    pytest.param(
+        _post_without_key,
+        f"{CREATE}: only POSTs that create work (201, 202 or 204) take "
+        "Idempotency-Key; add",
+        id="creating-post-without-idempotency-key",
+    ),
+    pytest.param(
+        _get_with_key,
+        f"{GET}: only POSTs that create work (201, 202 or 204) take "
+        "Idempotency-Key; remove",
+        id="get-with-idempotency-key",
+    ),
     pytest.param(
         _dangling_ref, "'#/components/schemas/Nope' does not resolve", id="ref"
     ),
@@ -501,4 +642,14 @@ def test_request_only_schemas_are_exempt(mutate: Mutation) -> None:
     """What only a request uses needs no catch-all; keyword-like names are fields."""
     doc = copy.deepcopy(VALID)
     mutate(doc)
+    assert spec_lint.lint(doc) == []
+
+
+def test_a_priming_block_in_a_stream_example_is_no_event() -> None:
+    """A data-less block (a stream's priming `id:`) dispatches nothing (WHATWG
+    9.2.6): it neither names an event type nor needs JSON data."""
+    doc = copy.deepcopy(VALID)
+    media = doc["paths"][EVENTS]["get"]["responses"]["200"]["content"][SSE]
+    for example in media["examples"].values():
+        example["value"] = "id: e0\n\n" + example["value"]
     assert spec_lint.lint(doc) == []

@@ -47,8 +47,6 @@ if TYPE_CHECKING:
     from .review import Review
     from .review_decision import ReviewDecision
     from .review_task_request import ReviewTaskRequest
-    from .run_lagged_data import RunLaggedData
-    from .run_terminal_data import RunTerminalData
     from .send_session_events_request import SendSessionEventsRequest
     from .session import Session
     from .session_error_event import SessionErrorEvent
@@ -123,8 +121,6 @@ __all__ = (
     "Review",
     "ReviewDecision",
     "ReviewTaskRequest",
-    "RunLaggedData",
-    "RunTerminalData",
     "SendSessionEventsRequest",
     "Session",
     "SessionErrorEvent",
@@ -200,8 +196,6 @@ _MODULE_BY_NAME: dict[str, str] = {
     "Review": ".review",
     "ReviewDecision": ".review_decision",
     "ReviewTaskRequest": ".review_task_request",
-    "RunLaggedData": ".run_lagged_data",
-    "RunTerminalData": ".run_terminal_data",
     "SendSessionEventsRequest": ".send_session_events_request",
     "Session": ".session",
     "SessionErrorEvent": ".session_error_event",

@@ -84,7 +84,7 @@ class Ctx:
         return int(value if value is not None else self.state.config.heartbeat_seconds)
 
     def last_event_id(self) -> str | None:
-        """`Last-Event-ID` wins over a `cursor` query parameter (api.md)."""
+        """`Last-Event-ID` wins over a `cursor` query parameter (docs/streaming.md)."""
         header = self.params.get("Last-Event-ID")
         return header if header is not None else self.params.get("cursor")
 

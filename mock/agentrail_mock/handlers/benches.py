@@ -1,4 +1,4 @@
-"""Benches, cases, runs, executions and MCP-session cost (api.md family 4)."""
+"""Benches, cases, runs, executions and MCP-session cost (docs/api.md, family 4)."""
 
 from __future__ import annotations
 
@@ -206,5 +206,6 @@ def delete_case(ctx: Ctx) -> Reply:
 @handler("get_mcp_session_cost")
 def get_mcp_session_cost(ctx: Ctx) -> Reply:
     return Json(
-        200, found(ctx.state.benches.mcp_cost(ctx.params["session_id"]), "MCP session")
+        200,
+        found(ctx.state.benches.mcp_cost(ctx.params["mcp_session_id"]), "MCP session"),
     )

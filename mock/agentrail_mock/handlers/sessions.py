@@ -1,4 +1,4 @@
-"""Sessions, their events and their logs (api.md families 1 and 3)."""
+"""Sessions, their events and their logs (docs/api.md, families 1 and 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tasks and the task lifecycle stream (api.md family 2)."""
+"""Tasks and the task lifecycle stream (docs/api.md, family 2)."""
 
 from __future__ import annotations
 

@@ -12,14 +12,14 @@ from ...types import Response, check_path_segment, parse_status
 
 
 def _get_kwargs(
-    session_id: str,
+    mcp_session_id: str,
 ) -> dict[str, Any]:
-    check_path_segment("session_id", session_id)
+    check_path_segment("mcp_session_id", mcp_session_id)
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/v1/mcp-sessions/{session_id}/cost".format(
-            session_id=quote(str(session_id), safe=""),
+        "url": "/v1/mcp-sessions/{mcp_session_id}/cost".format(
+            mcp_session_id=quote(str(mcp_session_id), safe=""),
         ),
     }
 
@@ -87,7 +87,7 @@ def _build_response(
 
 
 def sync_detailed(
-    session_id: str,
+    mcp_session_id: str,
     *,
     client: AuthenticatedClient,
 ) -> Response[ErrorResponse | McpSessionCost]:
@@ -96,7 +96,7 @@ def sync_detailed(
      Returns the cost accumulated by the bench runs tagged with this MCP session, in total and per run.
 
     Args:
-        session_id (str): An id issued by another system, such as an MCP session id (letters,
+        mcp_session_id (str): An id issued by another system, such as an MCP session id (letters,
             digits, `_`, `-`, `.` and `:`; not starting with `.`).
 
     Raises:
@@ -108,7 +108,7 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
-        session_id=session_id,
+        mcp_session_id=mcp_session_id,
     )
 
     response = client.get_httpx_client().request(
@@ -119,7 +119,7 @@ def sync_detailed(
 
 
 def sync(
-    session_id: str,
+    mcp_session_id: str,
     *,
     client: AuthenticatedClient,
 ) -> ErrorResponse | McpSessionCost | None:
@@ -128,7 +128,7 @@ def sync(
      Returns the cost accumulated by the bench runs tagged with this MCP session, in total and per run.
 
     Args:
-        session_id (str): An id issued by another system, such as an MCP session id (letters,
+        mcp_session_id (str): An id issued by another system, such as an MCP session id (letters,
             digits, `_`, `-`, `.` and `:`; not starting with `.`).
 
     Raises:
@@ -140,13 +140,13 @@ def sync(
     """
 
     return sync_detailed(
-        session_id=session_id,
+        mcp_session_id=mcp_session_id,
         client=client,
     ).parsed
 
 
 async def asyncio_detailed(
-    session_id: str,
+    mcp_session_id: str,
     *,
     client: AuthenticatedClient,
 ) -> Response[ErrorResponse | McpSessionCost]:
@@ -155,7 +155,7 @@ async def asyncio_detailed(
      Returns the cost accumulated by the bench runs tagged with this MCP session, in total and per run.
 
     Args:
-        session_id (str): An id issued by another system, such as an MCP session id (letters,
+        mcp_session_id (str): An id issued by another system, such as an MCP session id (letters,
             digits, `_`, `-`, `.` and `:`; not starting with `.`).
 
     Raises:
@@ -167,7 +167,7 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
-        session_id=session_id,
+        mcp_session_id=mcp_session_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -176,7 +176,7 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    session_id: str,
+    mcp_session_id: str,
     *,
     client: AuthenticatedClient,
 ) -> ErrorResponse | McpSessionCost | None:
@@ -185,7 +185,7 @@ async def asyncio(
      Returns the cost accumulated by the bench runs tagged with this MCP session, in total and per run.
 
     Args:
-        session_id (str): An id issued by another system, such as an MCP session id (letters,
+        mcp_session_id (str): An id issued by another system, such as an MCP session id (letters,
             digits, `_`, `-`, `.` and `:`; not starting with `.`).
 
     Raises:
@@ -198,7 +198,7 @@ async def asyncio(
 
     return (
         await asyncio_detailed(
-            session_id=session_id,
+            mcp_session_id=mcp_session_id,
             client=client,
         )
     ).parsed
