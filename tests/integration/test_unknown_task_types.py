@@ -35,7 +35,7 @@ def test_a_frame_of_an_unknown_type_with_a_task_payload_is_a_task_event() -> Non
     event = unknown_task_event(_frame(NEW, data))
     assert event is not None
     assert event.type == NEW and event.type.name == "UNKNOWN"
-    assert (event.id, event.sequence, event.data) == ("e1", 3, {"reason": "dup"})
+    assert (event.id, event.sequence, dict(event.data)) == ("e1", 3, {"reason": "dup"})
 
 
 @pytest.mark.parametrize(
