@@ -55,7 +55,8 @@ class Call(Generic[T]):
 
 
 def new_idempotency_key() -> str:
-    """A fresh key; one logical call keeps it across its retries (api.md)."""
+    """A fresh key; one logical call keeps it across its retries (docs/api.md,
+    "Idempotency")."""
     return f"agentrail-{uuid.uuid4()}"
 
 

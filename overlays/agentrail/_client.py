@@ -27,8 +27,8 @@ from ._version import __version__
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.agentrail.app"
-# Explicit defaults: the generated client has none (generator.md). A REST answer may
-# take a while to compute; connecting should not.
+# Explicit defaults: the generated client has none (docs/generator.md, "Traps, and
+# what we do"). A REST answer may take a while to compute; connecting should not.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_BACKOFF = Backoff()

@@ -36,7 +36,14 @@ from agentrail_api.types import UNSET
 
 from ._base import Call, walked
 from ._errors import APIError, APIResponseValidationError, EventDecodeError
-from ._events import LOG_EVENTS, TASK_EVENTS, RunLagged, RunResult, RunTerminal
+from ._events import (
+    LOG_EVENTS,
+    TASK_EVENTS,
+    RunLagged,
+    RunResult,
+    RunTerminal,
+    unknown_task_event,
+)
 from ._options import StreamOptions, StreamSettings
 from ._params import pager
 from ._sse import ServerSentEvent, SSEDecoder
@@ -187,13 +194,20 @@ def typed(
     for sse in events:
         # The type first: a frame without `id:` inherits the previous id (WHATWG
         # 9.2.6), so an unknown one would otherwise be miscounted as a repeat.
-        parse = table.get(sse.event, default)
-        if parse is None:
+        parse = table.get(sse.event)
+        # A name the table does not know is kept only when `default` recognises the
+        # frame (a task event of a type added after this client: docs/streaming.md,
+        # "Unknown event names"); anything else is skipped as unknown.
+        kept = default(sse) if parse is None and default is not None else None
+        if parse is None and kept is None:
             state.unknown += 1
             log.debug("skipping unknown event type %r (id %r)", sse.event, sse.id)
             continue
         if sse.id and not state.accept(sse.id):
             continue  # delivered before (at-least-once delivery, docs/api.md)
+        if parse is None:
+            out.append((sse.id, kept))
+            continue
         try:
             out.append((sse.id, parse(sse)))
         except EventDecodeError as exc:
@@ -253,7 +267,10 @@ _BLANK = (b"\n", b"\r\n", b"\r")
 
 
 def primed(
-    state: StreamState, decoder: SSEDecoder, table: Mapping[str, Parser]
+    state: StreamState,
+    decoder: SSEDecoder,
+    table: Mapping[str, Parser],
+    default: Parser | None = None,
 ) -> Generator[Any, Any, tuple[str, Items]]:
     """Read until the stream says where it starts; that id, and the events read
     with it.
@@ -296,7 +313,7 @@ def primed(
         if events or position:
             if position:
                 state.last_event_id = position
-            items = typed(state, events, table)
+            items = typed(state, events, table, default)
             if not state.last_event_id:  # no priming, only unknown events: after them
                 state.last_event_id = decoder.last_event_id
             return position, items
@@ -328,13 +345,16 @@ def task_events(options: StreamOptions, limits: Limits) -> StreamSpec:
                 decoder = SSEDecoder(max_event_bytes=limits.max_event_bytes)
                 position, items = state.last_event_id, Items()
                 if not position:  # opened without a cursor: live, primed
-                    position, items = yield from primed(state, decoder, TASK_EVENTS)
+                    position, items = yield from primed(
+                        state, decoder, TASK_EVENTS, unknown_task_event
+                    )
                 yield from opened(state, position)
                 if items:
                     yield Emit(items)
                 del items  # not kept alive while the stream waits (GC cost)
                 while True:
-                    yield Emit((yield from receive(state, decoder, TASK_EVENTS)))
+                    batch = receive(state, decoder, TASK_EVENTS, unknown_task_event)
+                    yield Emit((yield from batch))
             except APIError as exc:
                 yield from retry(state, exc)
 

@@ -201,7 +201,8 @@ def check_stream_response(response: httpx.Response) -> bool:
     """Whether a stream answer has events to read (False for 204); raises otherwise.
 
     Called once the headers are in and, for errors, the body is read: a non-2xx is
-    the API's typed error (sse.md sec. 4), never an empty iterator.
+    the API's typed error (docs/streaming.md, "What the server promises"), never
+    an empty iterator.
     """
     if response.status_code == 204:
         return False
@@ -283,7 +284,7 @@ class EventStream(_Driver[T]):
         self._closed = threading.Event()
 
     def _open(self) -> Self:
-        """Connect now, so that a 401/403/404 is raised here (sse.md sec. 4)."""
+        """Connect now, so that a 401/403/404 is raised here (docs/streaming.md)."""
         self._run(until_open=True)
         return self
 
@@ -383,7 +384,7 @@ class AsyncEventStream(_Driver[T]):
         self._closed = asyncio.Event()
 
     async def _open(self) -> Self:
-        """Connect now, so that a 401/403/404 is raised here (sse.md sec. 4)."""
+        """Connect now, so that a 401/403/404 is raised here (docs/streaming.md)."""
         await self._run(until_open=True)
         return self
 

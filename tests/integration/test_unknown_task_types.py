@@ -68,11 +68,6 @@ def test_the_listing_keeps_an_unknown_type_and_filters_on_it(
     go(mode, mock, body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs _flows.typed to keep what its `default` recognises and the task "
-    "flow to pass _events.unknown_task_event (/work/notes patch, spec branch report)",
-)
 def test_the_stream_hands_over_an_unknown_type_like_the_listing(
     mode: str, mock: Any
 ) -> None:

@@ -186,8 +186,9 @@ def compare(args: argparse.Namespace) -> int:
 
 def mock(args: argparse.Namespace) -> int:
     """`agentrail mock`: become the mock server (the `mock` extra) until Ctrl-C."""
-    # Exec, not import: the SDK never imports the mock (style.md), and replacing this
-    # process hands Ctrl-C and the exit status straight to the server.
+    # Exec, not import: the SDK never imports the mock (docs/mock.md, "How it is
+    # built"), and replacing this process hands Ctrl-C and the exit status straight
+    # to the server.
     if importlib.util.find_spec("agentrail_mock") is None:
         raise CommandError('the mock is not installed: pip install "agentrail[mock]"')
     command = [sys.executable, "-m", "agentrail_mock"]

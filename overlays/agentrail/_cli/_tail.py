@@ -44,7 +44,8 @@ def _task_line(e: TaskLifecycleEvent) -> str:
 
 
 def _log_json(e: SessionLogEvent) -> dict[str, Any]:
-    # `data` stays the raw string the server sent (seed 002); jq's `fromjson` parses it.
+    # `data` stays the raw string the server sent (openapi.yaml,
+    # stream_session_logs); jq's `fromjson` parses it.
     return {"id": e.id, "event": e.event, "data": e.data}
 
 
