@@ -22,7 +22,7 @@ async def main() -> None:
         run = await client.benches.trigger_run(
             "examples", "qa-async.py", channel="stable"
         )
-        # subscribe_run_events is awaited: a 403 or 404 is raised here.
+        # Awaiting the stream connects: a 403 or 404 is raised here.
         async with await client.bench_runs.subscribe_run_events(run.id) as events:
             async for event in events:
                 match event:

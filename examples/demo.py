@@ -56,7 +56,7 @@ def take(stream: Iterable[Any], count: int) -> Iterator[Any]:
             return
 
 
-def message(text: str) -> dict[str, Any]:
+def message(text: str) -> agentrail.UserMessageParam:
     return {"type": "user.message", "content": [{"type": "text", "text": text}]}
 
 

@@ -22,7 +22,7 @@ def main() -> None:
                 print(event.id, event.type)
                 if event.type == "session.status_idle":
                     break  # the agent answered
-            kept = stream.last_event_id  # `stream(after_id=kept)` resumes here
+            kept = stream.last_event_id  # `stream(last_event_id=kept)` resumes here
         print("resume after", kept)
 
         lines = client.sessions.logs(session.id).stream()

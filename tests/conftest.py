@@ -9,10 +9,14 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    """The calling convention under test: one test body, run sync and async."""
-    return str(request.param)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`mode`: the calling convention under test, one test body run sync and async
+    (and on trio in modules that set `TRIO = True`, see tests/twin.py)."""
+    if "mode" in metafunc.fixturenames:
+        modes = ["sync", "async"]
+        if getattr(metafunc.module, "TRIO", False):
+            modes.append("trio")
+        metafunc.parametrize("mode", modes)
 
 
 # ---------------------------------------------------------------- the mock server

@@ -2,7 +2,9 @@
 
 A body is an `async def body(client)`; it awaits every client call through `resolve`
 and iterates streams through `items`/`first`. In sync mode the same body runs with a
-`Client`, whose calls return plain values that `resolve` hands back unchanged.
+`Client`, whose calls return plain values that `resolve` hands back unchanged. A test
+module that sets `TRIO = True` runs its bodies a third time, on trio (mode "trio"):
+its bodies then use nothing asyncio-only.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def run(
     base_url: str,
     **options: Any,
 ) -> T:
-    """Run `body` with a `Client` (mode "sync") or an `AsyncClient` (mode "async")."""
+    """Run `body` with a `Client` (mode "sync") or an `AsyncClient` (mode "async" on
+    asyncio, "trio" on trio)."""
 
     async def main() -> T:
         if mode == "sync":
@@ -69,4 +72,17 @@ def run(
         async with agentrail.AsyncClient(api_key, base_url, **options) as aclient:
             return await body(aclient)
 
-    return asyncio.run(main())
+    return run_on(mode, main)
+
+
+def run_on(mode: str, main: Callable[[], Awaitable[T]]) -> T:
+    """`main()` on the event loop of `mode`: trio for "trio", asyncio otherwise."""
+    if mode == "trio":
+        import trio
+
+        return trio.run(main)
+
+    async def wrapped() -> T:
+        return await main()
+
+    return asyncio.run(wrapped())

@@ -47,10 +47,13 @@ from ._events import (
     SessionLogEvent,
     TaskLifecycleEvent,
 )
-from ._options import StreamOptions, StreamSettings
+from ._options import BodyOptions, RequestOptions, StreamOptions, StreamSettings
+from ._params import NOT_GIVEN, NotGiven
+from ._response import APIResponse
 from ._retry import Backoff
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream import AsyncEventStream, EventStream
+from ._types import TextBlockParam, UserInterruptParam, UserMessageParam
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:
@@ -59,6 +62,7 @@ if _typing.TYPE_CHECKING:
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -70,6 +74,7 @@ __all__ = [
     "Backoff",
     "BadRequestError",
     "BenchRunStatus",
+    "BodyOptions",
     "Client",
     "ConflictError",
     "CursorExpiredError",
@@ -79,12 +84,15 @@ __all__ = [
     "InsufficientScopeError",
     "InternalServerError",
     "InvalidArgumentError",
+    "NOT_GIVEN",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
     "ReconnectsExhaustedError",
     "RepeatedCursorError",
+    "RequestOptions",
     "RunEvent",
     "RunLagged",
     "RunResult",
@@ -100,6 +108,9 @@ __all__ = [
     "StreamSettings",
     "TaskEventType",
     "TaskLifecycleEvent",
+    "TextBlockParam",
+    "UserInterruptParam",
+    "UserMessageParam",
     "__version__",
 ]
 

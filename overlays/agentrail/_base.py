@@ -123,24 +123,50 @@ def finish(call: Call[T], response: httpx.Response) -> T:
 
 
 def error_from_response(response: httpx.Response) -> APIStatusError:
-    """The typed error for a non-2xx answer whose body has been read."""
+    """The typed error for a non-2xx answer whose body has been read.
+
+    The error keeps the request and the answer (`error.request`, `error.response`),
+    copied with the key cut out: errors end up in logs and bug reports.
+    """
     content = response.content
-    # A server or proxy may quote the key back ("invalid key: ..."); the error's
-    # message and body end up in logs and bug reports, so the key is cut out.
+    # A server or proxy may quote the key back ("invalid key: ..."), so the key is
+    # cut out of the body as well as the headers.
     scheme, _, key = response.request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and len(key) >= 8 and key.encode() in content:
         content = content.replace(key.encode(), b"[redacted]")
-    return status_error(response.status_code, response.headers, content)
+    error = status_error(response.status_code, response.headers, content)
+    error.request = redact(response.request)
+    # The body as read, so content-encoding and content-length no longer apply.
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length")
+    ]
+    error.response = httpx.Response(
+        response.status_code, headers=headers, content=content, request=error.request
+    )
+    return error
 
 
-def translate(exc: httpx.HTTPError) -> APIConnectionError:
+def redact(request: httpx.Request) -> httpx.Request:
+    """A copy of `request` without its body and with the `Authorization` header
+    replaced by `[redacted]`."""
+    headers = httpx.Headers(request.headers)
+    if "authorization" in headers:
+        headers["authorization"] = "[redacted]"
+    return httpx.Request(request.method, request.url, headers=headers)
+
+
+def translate(
+    exc: httpx.HTTPError, request: httpx.Request | None = None
+) -> APIConnectionError:
     """An httpx transport failure as one of ours, chained to the original."""
     cls = (
         APITimeoutError
         if isinstance(exc, httpx.TimeoutException)
         else APIConnectionError
     )
-    request = getattr(exc, "_request", None)
+    request = request or getattr(exc, "_request", None)
     where = f" ({request.method} {request.url.path})" if request is not None else ""
     why = str(exc)
     if isinstance(exc, httpx.PoolTimeout):
@@ -150,6 +176,7 @@ def translate(exc: httpx.HTTPError) -> APIConnectionError:
             "holds one); raise its httpx.Limits(max_connections=...) or pass none"
         )
     error = cls(f"{type(exc).__name__}: {why}{where}")
+    error.request = None if request is None else redact(request)
     error.__cause__ = exc
     return error
 

@@ -1,162 +1,121 @@
-"""`Client` and `AsyncClient`: configuration, the send loops, and the resource groups.
+"""`Client` and `AsyncClient`: configuration and the resource groups.
 
-Everything without I/O lives in `_BaseClient` (and `_base`, `_retry`); the two classes
-differ only where `await` appears (`httpx/_client.py` has the same split).
+Sending is the transport's (`_transport.py`): the clients check their options, make
+one, and hand it to the resource groups. The two classes differ only where `await`
+appears (`httpx/_client.py` has the same split).
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable
-from typing import Any, Self, TypeVar
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import httpx
 
-from agentrail_api.client import AuthenticatedClient
-
-from ._base import AsyncPage, Call, Page, finish, translate, walked
-from ._errors import APIError, APIStatusError, InvalidArgumentError
+from ._config import (
+    DEFAULT_BACKOFF,
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_STREAMS,
+    DEFAULT_TIMEOUT,
+    check_http_client,
+    client_config,
+    stream_options,
+)
+from ._docs import twin_docs
 from ._events import TaskLifecycleEvent
-from ._flows import Limits, StreamSpec, limits, task_events
-from ._options import StreamOptions, StreamSettings
-from ._retry import Backoff, should_retry_status
-from ._stream import AsyncEventStream, EventStream, StreamState
-from ._version import __version__
+from ._options import (
+    RequestOptions,
+    StreamOptions,
+    StreamSettings,
+)
+from ._response import WithRawResponse
+from ._retry import Backoff
+from ._stream import AsyncEventStream, EventStream
+from ._transport import USER_AGENT, AsyncTransport, Transport
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from agentrail_api.client import AuthenticatedClient
 
-DEFAULT_BASE_URL = "https://api.agentrail.app"
-# Explicit defaults: the generated client has none (docs/generator.md, "Traps, and
-# what we do"). A REST answer may take a while to compute; connecting should not.
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
-DEFAULT_MAX_RETRIES = 2
-DEFAULT_BACKOFF = Backoff()
-DEFAULT_STREAMS = StreamSettings()
-# Each open stream holds a connection for as long as it lives, so httpx's default of
-# 100 connections would make stream 101 (and every REST call behind it) wait for the
-# pool. No cap on connections; idle ones kept as httpx does.
-DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20)
+    from ._resources import (
+        AsyncBenches,
+        AsyncBenchRuns,
+        AsyncSessions,
+        AsyncTasks,
+        Benches,
+        BenchRuns,
+        Sessions,
+        Tasks,
+    )
 
 
 class _BaseClient:
-    """Configuration and policy shared by `Client` and `AsyncClient`."""
+    """What both clients show of their transport's configuration."""
 
-    def __init__(
-        self,
-        api_key: str | None,
-        base_url: str | httpx.URL | None,
-        *,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int,
-        backoff: Backoff,
-        streams: StreamSettings,
-    ) -> None:
-        api_key = (
-            api_key if api_key is not None else os.environ.get("AGENTRAIL_API_KEY")
-        )
-        if not api_key:
-            raise InvalidArgumentError(
-                "no API key: pass api_key= or set AGENTRAIL_API_KEY"
-            )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-            raise InvalidArgumentError("max_retries must be an int")
-        if max_retries < 0:
-            raise InvalidArgumentError("max_retries must not be negative")
-        if not (
-            timeout is None
-            or isinstance(timeout, httpx.Timeout)
-            or (isinstance(timeout, int | float) and not isinstance(timeout, bool))
-        ):
-            # httpx.Timeout("1") is accepted and fails at the first request instead.
-            raise InvalidArgumentError(
-                "timeout must be seconds, an httpx.Timeout or None, "
-                f"not {type(timeout).__name__}"
-            )
-        url = base_url or os.environ.get("AGENTRAIL_BASE_URL") or DEFAULT_BASE_URL
-        self.base_url = httpx.URL(str(url).rstrip("/"))
+    _transport: Transport | AsyncTransport
+
+    @property
+    def base_url(self) -> httpx.URL:
         """The API's base URL, without a trailing slash."""
-        self.timeout = (
-            timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        )
+        return self._transport.base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
         """Timeouts of REST calls; streams replace `read` with the stall deadline."""
-        self.max_retries = max_retries
+        return self._transport.timeout
+
+    @property
+    def max_retries(self) -> int:
         """Retries after the first attempt, for replayable calls."""
-        self.backoff = backoff
-        self.streams = streams
-        self._api_key = api_key
+        return self._transport.max_retries
+
+    @property
+    def backoff(self) -> Backoff:
+        """The waits between retries of a REST call."""
+        return self._transport.backoff
+
+    @property
+    def streams(self) -> StreamSettings:
+        """How streams reconnect and detect stalls."""
+        return self._transport.streams
+
+    @property
+    def default_headers(self) -> dict[str, str]:
+        """Headers added to every request of this client."""
+        return dict(self._transport.default_headers)
 
     def __repr__(self) -> str:
         # The key is a secret: never in a repr, a log line or an exception message.
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
 
-    def _http_options(self) -> dict[str, Any]:
-        # Authorization as a default header, not an httpx.Auth: httpx drops default
-        # auth headers on a redirect to another origin, but re-runs auth flows.
-        # No timeout here: clones from `with_options` share this httpx client, so each
-        # request carries its own client's timeout instead.
-        return {
-            "base_url": self.base_url,
-            "follow_redirects": False,
-            "headers": {
-                "Authorization": f"Bearer {self._api_key}",
-                "User-Agent": f"agentrail-python/{__version__}",
-                "Accept": "application/json",
-            },
-        }
-
-    def _adopt(self, http: httpx.Client | httpx.AsyncClient, owned: bool) -> None:
-        """Configure the httpx client to send with; close it later only if `owned`."""
-        self._owns_http = owned
-        for name, value in self._http_options().items():
-            setattr(http, name, value)
-
-    def _generated(self) -> AuthenticatedClient:
-        return AuthenticatedClient(
-            base_url=str(self.base_url), token=self._api_key, timeout=self.timeout
-        )
-
-    def _retry_delay(
-        self, call: Call[Any], attempt: int, error: APIError
-    ) -> float | None:
-        """Seconds to wait before sending `call` again, or None to raise `error`."""
-        if attempt > self.max_retries or not call.replayable:
-            return None
-        if isinstance(error, APIStatusError):
-            if not should_retry_status(error.status_code):
-                return None
-            return self.backoff.delay(attempt, retry_after=error.retry_after)
-        return self.backoff.delay(attempt)
-
-    # Streams: each builder checks its arguments (before any request) and returns the
-    # flow's spec; the twins below add a fresh state and wrap them in a driver.
-
-    def _limits(self, heartbeat: int | None) -> Limits:
-        """This client's stream limits, with a per-stream heartbeat."""
-        return limits(self.streams, self.timeout, heartbeat)
-
-    def _state(self, spec: StreamSpec) -> StreamState:
-        s = self.streams
-        return StreamState(
-            name=spec.name,
-            last_event_id=spec.start,
-            backoff=s.backoff,
-            max_reconnects=s.max_reconnects,
-            open_retries=self.max_retries,
-            open_backoff=self.backoff,
-        )
-
-    def _options(self, **changes: Any) -> dict[str, Any]:
-        options = {
-            "api_key": self._api_key,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "backoff": self.backoff,
-            "streams": self.streams,
+    def _changed(self, changes: dict[str, Any]) -> dict[str, Any]:
+        t = self._transport
+        options: dict[str, Any] = {
+            "api_key": t.api_key,
+            "base_url": t.base_url,
+            "timeout": t.timeout,
+            "max_retries": t.max_retries,
+            "backoff": t.backoff,
+            "streams": t.streams,
+            "default_headers": t.default_headers,
         }
         options.update({k: v for k, v in changes.items() if v is not None})
         return options
+
+    def _generated_config(self) -> dict[str, Any]:
+        # Its own httpx client, whose transport sends through ours: the generated
+        # functions build relative URLs and rely on client headers, which the
+        # caller's httpx client must not be given. No default Accept: the stream
+        # operations ask for text/event-stream themselves.
+        t = self._transport
+        return {
+            "base_url": str(t.base_url),
+            "token": t.api_key,
+            "timeout": t.timeout,
+            "headers": {"User-Agent": USER_AGENT, **t.default_headers},
+            "follow_redirects": False,
+        }
 
 
 class Client(_BaseClient):
@@ -172,9 +131,14 @@ class Client(_BaseClient):
     - `base_url`: defaults to `AGENTRAIL_BASE_URL`, then the public API.
     - `timeout`: seconds or an `httpx.Timeout` for REST calls (60 s; connect 5 s).
     - `max_retries`: retries of replayable calls on connection errors, 429 and 5xx.
-    - `streams`: `StreamSettings` (reconnects, stall detection, dedupe window).
-    - `http_client`: an `httpx.Client` to send with (proxies, transports, TLS).
+    - `backoff`: the waits between those retries.
+    - `streams`: `StreamSettings` (reconnects, stall detection).
+    - `default_headers`: headers added to every request.
+    - `http_client`: an `httpx.Client` to send with (proxies, transports, TLS). It is
+      used as given, never modified, and not closed by `close()`.
     """
+
+    _transport: Transport
 
     def __init__(
         self,
@@ -185,44 +149,106 @@ class Client(_BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         backoff: Backoff = DEFAULT_BACKOFF,
         streams: StreamSettings = DEFAULT_STREAMS,
+        default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        super().__init__(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff=backoff,
-            streams=streams,
+        settings = client_config(
+            api_key, base_url, timeout, max_retries, backoff, streams, default_headers
         )
-        self._http = http_client or httpx.Client(limits=DEFAULT_LIMITS)
-        self._adopt(self._http, owned=http_client is None)
-        self.generated = self._generated().set_httpx_client(self._http)
-        """The generated `agentrail_api` client on the same connection pool."""
-        from ._resources import Benches, BenchRuns, Sessions, Tasks
+        check_http_client(http_client, httpx.Client)
+        http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(limits=DEFAULT_LIMITS)
+        )
+        self._attach(Transport(http, owns_http=http_client is None, **settings))
 
-        self.sessions = Sessions(self)
-        self.tasks = Tasks(self)
-        self.benches = Benches(self)
-        self.bench_runs = BenchRuns(self)
+    def _attach(self, transport: Transport) -> None:
+        # The groups are made (and their modules imported) when first used.
+        self._transport = transport
+
+    def _clone(self, *, raw: bool) -> Client:
+        clone = object.__new__(Client)
+        clone._attach(self._transport.as_raw() if raw else self._transport)
+        return clone
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """Sessions and their events: `create`, `get`, `events(id)`, `logs(id)`."""
+        from ._resources import Sessions
+
+        return Sessions(self._transport)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        """Tasks: `create`, `list`, `get`, `update`, `review`, `ship`, `list_events`."""
+        from ._resources import Tasks
+
+        return Tasks(self._transport)
+
+    @cached_property
+    def benches(self) -> Benches:
+        """A project's benches, cases and runs: `put`, `trigger_run`, ...."""
+        from ._resources import Benches
+
+        return Benches(self._transport)
+
+    @cached_property
+    def bench_runs(self) -> BenchRuns:
+        """Runs, cases and executions by id, `subscribe_run_events`."""
+        from ._resources import BenchRuns
+
+        return BenchRuns(self._transport)
+
+    @cached_property
+    def generated(self) -> AuthenticatedClient:
+        """The generated `agentrail_api` client, on the same connection pool."""
+        from agentrail_api.client import AuthenticatedClient
+
+        via = _Via(self._transport.http)
+        return AuthenticatedClient(
+            **self._generated_config(), httpx_args={"transport": via}
+        )
+
+    @cached_property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same methods, returning `APIResponse` (status, headers, request id)."""
+        return WithRawResponse(self)
 
     def with_options(
         self,
         *,
-        max_retries: int | None = None,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
         timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        backoff: Backoff | None = None,
+        streams: StreamSettings | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
     ) -> Client:
-        """A client sharing this one's connections, with other retries or timeouts."""
-        # Shares the pool: passing http_client= means the clone never closes it.
-        return Client(
-            http_client=self._http,
-            **self._options(max_retries=max_retries, timeout=timeout),
+        """A client like this one, with the given options changed (None: unchanged).
+
+        It shares this client's connections (or sends with `http_client`), and closing
+        it never closes them.
+        """
+        options = self._changed(
+            {
+                "api_key": api_key,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "backoff": backoff,
+                "streams": streams,
+                "default_headers": default_headers,
+            }
         )
+        http = http_client if http_client is not None else self._transport.http
+        return Client(http_client=http, **options)
 
     def close(self) -> None:
         """Close the connection pool (not a pool passed in as `http_client`)."""
-        if self._owns_http:
-            self._http.close()
+        self._transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -230,56 +256,39 @@ class Client(_BaseClient):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _request(self, call: Call[T], timeout: httpx.Timeout | None = None) -> T:
-        request = self._http.build_request(
-            timeout=timeout or self.timeout, **call.request
-        )
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return finish(call, self._http.send(request))
-            except httpx.HTTPError as exc:
-                error: APIError = translate(exc)
-            except APIStatusError as exc:
-                error = exc
-            delay = self._retry_delay(call, attempt, error)
-            if delay is None:
-                raise error
-            time.sleep(delay)
-
     def stream_events(
-        self, options: StreamOptions | None = None
+        self,
+        options: StreamOptions | None = None,
+        *,
+        last_event_id: str | None = None,
+        **request_options: Unpack[RequestOptions],
     ) -> EventStream[TaskLifecycleEvent]:
         """Follow the task lifecycle stream, resuming after drops: no loss, no repeats.
 
-        Connects before returning: a key without `events:read` raises
-        `InsufficientScopeError` here. `stream.last_event_id` is the cursor to resume
-        from, in this process or another.
+        Operation `stream_task_events` (`GET /v1/task-events/stream`); needs the
+        `events:read` scope. With `AsyncClient`, `await` the stream to connect (a
+        401/403 is raised there), or `async for` / `async with` it directly.
+
+        Args:
+            options: the filters (`StreamOptions`: event types, task id, heartbeat).
+            last_event_id: resume after this event (a `stream.last_event_id` kept
+                earlier); the same as `StreamOptions(cursor=...)`.
+            **request_options: `timeout`, `max_retries`, `extra_headers`,
+                `extra_query` for this stream.
+
+        Returns:
+            An `EventStream` of `TaskLifecycleEvent`, connected.
+
+        Raises:
+            InsufficientScopeError: the key lacks `events:read` (raised here).
+            AuthenticationError: the key is not valid.
+            ReconnectsExhaustedError: drops outlasted `StreamSettings.max_reconnects`.
         """
-        o = _stream_options(options)
-        return self._stream(task_events(o, self._limits(o.heartbeat_seconds)))
+        from ._flows import task_events
 
-    def _stream(self, spec: StreamSpec) -> EventStream[Any]:
-        state = self._state(spec)
-        stream: EventStream[Any] = EventStream(self, spec.flow(state), state)
-        return stream._open()
-
-    def _page(
-        self,
-        make: Callable[[str | None], Call[Any]],
-        cursor: str | None = None,
-        seen: frozenset[str] = frozenset(),
-    ) -> Page[Any]:
-        call = make(cursor)
-        model = self._request(call)
-        seen = walked(call, model, seen)
-        return Page(
-            model.data,
-            model.has_more,
-            _cursor(model),
-            next=lambda c: self._page(make, c, seen),
-        )
+        o = stream_options(options, last_event_id)
+        limits = self._transport.limits(o.heartbeat_seconds, request_options)
+        return self._transport.stream(task_events(o, limits), request_options)
 
 
 class AsyncClient(_BaseClient):
@@ -289,7 +298,12 @@ class AsyncClient(_BaseClient):
     async with agentrail.AsyncClient() as client:
         run = await client.bench_runs.get(42)
     ```
+
+    Runs on asyncio and trio. Takes the parameters of `Client`; `http_client` is an
+    `httpx.AsyncClient`.
     """
+
+    _transport: AsyncTransport
 
     def __init__(
         self,
@@ -300,44 +314,106 @@ class AsyncClient(_BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         backoff: Backoff = DEFAULT_BACKOFF,
         streams: StreamSettings = DEFAULT_STREAMS,
+        default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        super().__init__(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff=backoff,
-            streams=streams,
+        settings = client_config(
+            api_key, base_url, timeout, max_retries, backoff, streams, default_headers
         )
-        self._http = http_client or httpx.AsyncClient(limits=DEFAULT_LIMITS)
-        self._adopt(self._http, owned=http_client is None)
-        self.generated = self._generated().set_async_httpx_client(self._http)
-        """The generated `agentrail_api` client on the same connection pool."""
-        from ._resources import AsyncBenches, AsyncBenchRuns, AsyncSessions, AsyncTasks
+        check_http_client(http_client, httpx.AsyncClient)
+        http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(limits=DEFAULT_LIMITS)
+        )
+        self._attach(AsyncTransport(http, owns_http=http_client is None, **settings))
 
-        self.sessions = AsyncSessions(self)
-        self.tasks = AsyncTasks(self)
-        self.benches = AsyncBenches(self)
-        self.bench_runs = AsyncBenchRuns(self)
+    def _attach(self, transport: AsyncTransport) -> None:
+        # The groups are made (and their modules imported) when first used.
+        self._transport = transport
+
+    def _clone(self, *, raw: bool) -> AsyncClient:
+        clone = object.__new__(AsyncClient)
+        clone._attach(self._transport.as_raw() if raw else self._transport)
+        return clone
+
+    @cached_property
+    def sessions(self) -> AsyncSessions:
+        """Sessions and their events: `create`, `get`, `events(id)`, `logs(id)`."""
+        from ._resources import AsyncSessions
+
+        return AsyncSessions(self._transport)
+
+    @cached_property
+    def tasks(self) -> AsyncTasks:
+        """Tasks: `create`, `list`, `get`, `update`, `review`, `ship`, `list_events`."""
+        from ._resources import AsyncTasks
+
+        return AsyncTasks(self._transport)
+
+    @cached_property
+    def benches(self) -> AsyncBenches:
+        """A project's benches, cases and runs: `put`, `trigger_run`, ...."""
+        from ._resources import AsyncBenches
+
+        return AsyncBenches(self._transport)
+
+    @cached_property
+    def bench_runs(self) -> AsyncBenchRuns:
+        """Runs, cases and executions by id, `subscribe_run_events`."""
+        from ._resources import AsyncBenchRuns
+
+        return AsyncBenchRuns(self._transport)
+
+    @cached_property
+    def generated(self) -> AuthenticatedClient:
+        """The generated `agentrail_api` client, on the same connection pool."""
+        from agentrail_api.client import AuthenticatedClient
+
+        via = _AsyncVia(self._transport.http)
+        return AuthenticatedClient(
+            **self._generated_config(), httpx_args={"transport": via}
+        )
+
+    @cached_property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same methods, returning `APIResponse` (status, headers, request id)."""
+        return WithRawResponse(self)
 
     def with_options(
         self,
         *,
-        max_retries: int | None = None,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
         timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        backoff: Backoff | None = None,
+        streams: StreamSettings | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
     ) -> AsyncClient:
-        """A client sharing this one's connections, with other retries or timeouts."""
-        # Shares the pool: passing http_client= means the clone never closes it.
-        return AsyncClient(
-            http_client=self._http,
-            **self._options(max_retries=max_retries, timeout=timeout),
+        """A client like this one, with the given options changed (None: unchanged).
+
+        It shares this client's connections (or sends with `http_client`), and closing
+        it never closes them.
+        """
+        options = self._changed(
+            {
+                "api_key": api_key,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "backoff": backoff,
+                "streams": streams,
+                "default_headers": default_headers,
+            }
         )
+        http = http_client if http_client is not None else self._transport.http
+        return AsyncClient(http_client=http, **options)
 
     async def aclose(self) -> None:
         """Close the connection pool (not a pool passed in as `http_client`)."""
-        if self._owns_http:
-            await self._http.aclose()
+        await self._transport.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -345,68 +421,39 @@ class AsyncClient(_BaseClient):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _request(self, call: Call[T], timeout: httpx.Timeout | None = None) -> T:
-        request = self._http.build_request(
-            timeout=timeout or self.timeout, **call.request
-        )
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return finish(call, await self._http.send(request))
-            except httpx.HTTPError as exc:
-                error: APIError = translate(exc)
-            except APIStatusError as exc:
-                error = exc
-            delay = self._retry_delay(call, attempt, error)
-            if delay is None:
-                raise error
-            import asyncio  # not at the top: a sync-only program never pays for it
-
-            await asyncio.sleep(delay)
-
     def stream_events(
-        self, options: StreamOptions | None = None
-    ) -> AsyncEventStream[TaskLifecycleEvent]:
-        """Follow the task lifecycle stream, resuming after drops: no loss, no repeats.
-
-        `async for` it directly, or `await` it first to connect (a key without
-        `events:read` raises `InsufficientScopeError` before any event).
-        """
-        o = _stream_options(options)
-        return self._stream(task_events(o, self._limits(o.heartbeat_seconds)))
-
-    def _stream(self, spec: StreamSpec) -> AsyncEventStream[Any]:
-        state = self._state(spec)
-        return AsyncEventStream(self, spec.flow(state), state)
-
-    async def _page(
         self,
-        make: Callable[[str | None], Call[Any]],
-        cursor: str | None = None,
-        seen: frozenset[str] = frozenset(),
-    ) -> AsyncPage[Any]:
-        call = make(cursor)
-        model = await self._request(call)
-        seen = walked(call, model, seen)
-        return AsyncPage(
-            model.data,
-            model.has_more,
-            _cursor(model),
-            next=lambda c: self._page(make, c, seen),
-        )
+        options: StreamOptions | None = None,
+        *,
+        last_event_id: str | None = None,
+        **request_options: Unpack[RequestOptions],
+    ) -> AsyncEventStream[TaskLifecycleEvent]:
+        from ._flows import task_events
+
+        o = stream_options(options, last_event_id)
+        limits = self._transport.limits(o.heartbeat_seconds, request_options)
+        return self._transport.stream(task_events(o, limits), request_options)
 
 
-def _stream_options(options: object) -> StreamOptions:
-    if options is None:
-        return StreamOptions()
-    if not isinstance(options, StreamOptions):
-        raise InvalidArgumentError(
-            f"options must be a StreamOptions, not {type(options).__name__}"
-        )
-    return options
+twin_docs(AsyncClient, Client)
 
 
-def _cursor(model: Any) -> str | None:
-    value = getattr(model, "next_cursor", None)
-    return value if isinstance(value, str) else None
+class _Via(httpx.BaseTransport):
+    """The transport of `client.generated`: sends through the client's httpx client
+    without redirects (the generated client's own headers come with the request)."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._http.send(request, stream=True, follow_redirects=False)
+
+
+class _AsyncVia(httpx.AsyncBaseTransport):
+    """`_Via` for an `httpx.AsyncClient`."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._http.send(request, stream=True, follow_redirects=False)

@@ -34,7 +34,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "APIConnectionError",
@@ -75,6 +79,9 @@ class InvalidArgumentError(AgentrailError, ValueError):
 class APIError(AgentrailError):
     """Talking to the API failed."""
 
+    request: httpx.Request | None = None
+    """The request that failed (its `Authorization` redacted), if one was sent."""
+
 
 class APIStatusError(APIError):
     """The server answered with a status other than 2xx.
@@ -98,6 +105,8 @@ class APIStatusError(APIError):
     """The decoded JSON body, or the body as text when it is not JSON."""
     retry_after: float | None
     """Seconds the server asked the client to wait (`Retry-After`), if it said."""
+    response: httpx.Response | None = None
+    """The answer, its body read (its request's `Authorization` header redacted)."""
 
     def __init__(
         self,
@@ -117,9 +126,8 @@ class APIStatusError(APIError):
         self.details = details
         self.body = body
         self.retry_after = retry_after
-        text = (
-            f"{status_code} {code}: {message}" if code else f"{status_code}: {message}"
-        )
+        head = f"{status_code} {code or _phrase(status_code)}".rstrip()
+        text = f"{head}: {message}" if message else head
         if request_id:
             text += f" (request id {request_id})"
         super().__init__(text)
@@ -241,6 +249,37 @@ class ReconnectsExhaustedError(StreamError):
     """The stream dropped, stalled or failed more often than `max_reconnects` allows."""
 
 
+def _phrase(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return ""
+
+
+def _field_errors(details: Mapping[str, Any] | None) -> str:
+    """`field: reason; ...` of a validation error's `details.field_errors`."""
+    errors = (details or {}).get("field_errors")
+    if not isinstance(errors, list):
+        return ""
+    return "; ".join(
+        f"{e.get('field', '?')}: {e.get('reason', '?')}"
+        for e in errors
+        if isinstance(e, dict)
+    )
+
+
+def _other_body(body: object) -> str:
+    """The message of a body that is not the API's envelope: a problem document's
+    title and detail (RFC 9457), or the start of the text."""
+    if isinstance(body, dict):
+        parts = [body.get(k) for k in ("title", "detail")]
+        text = ": ".join(str(p) for p in parts if isinstance(p, str) and p)
+        return text or json.dumps(body)[:200]
+    if isinstance(body, str):
+        return " ".join(body[:200].split())
+    return "" if body is None else json.dumps(body)[:200]
+
+
 # Status and error-code tables: the code wins where one status has several meanings.
 _BY_CODE: dict[str, type[APIStatusError]] = {
     "insufficient_scope": InsufficientScopeError,
@@ -288,8 +327,11 @@ def status_error(
         raw_details = error.get("details")
         details = raw_details if isinstance(raw_details, dict) else None
         request_id = str(error.get("request_id") or "") or request_id
-    elif isinstance(body, str):
-        message = body[:200]
+        fields = _field_errors(details)
+        if fields:
+            message = f"{message} ({fields})" if message else fields
+    else:
+        message = _other_body(body)
     cls = _BY_CODE.get(code) or _BY_STATUS.get(status_code)
     if cls is None:
         cls = InternalServerError if status_code >= 500 else APIStatusError

@@ -29,6 +29,35 @@ Json = Mapping[str, Any] | JsonObject
 """A free-form JSON object: a dict or the generated `JsonObject`."""
 E = TypeVar("E", bound=StrEnum)
 
+
+class NotGiven:
+    """The default of an argument that may also be None: "leave it as it is".
+
+    `update(task_id, branch=None)` clears the branch; `update(task_id)` keeps it.
+    """
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN = NotGiven()
+
+
+def given(value: Any) -> Any:
+    """`value`, or the generated client's UNSET for NOT_GIVEN (left out of the body)."""
+    return UNSET if isinstance(value, NotGiven) else value
+
+
 # openapi.yaml `components/parameters/IdempotencyKey`.
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,255}")
 

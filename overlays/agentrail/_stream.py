@@ -1,7 +1,8 @@
-"""Streams that resume: the sans-I/O state and flow commands, and the two thin drivers.
+"""Streams that resume: the two thin drivers of a flow.
 
-A stream is a *flow* (`_flows.py`): a generator that yields commands (`Connect`, `Read`,
-`Fetch`, `Sleep`, `Emit`) and receives their results, deciding everything itself:
+A stream is a *flow* (`_flows.py`): a generator that yields commands (`_state.py`:
+`Connect`, `Read`, `Fetch`, `Sleep`, `Opened`, `Emit`) and receives their results,
+deciding everything itself:
 what to send on reconnect, what is a duplicate, when to give up. `EventStream` and
 `AsyncEventStream` only carry the commands out (the shape of `httpx/_auth.py`'s
 `auth_flow`, driven by `sync_auth_flow` / `async_auth_flow`).
@@ -15,186 +16,22 @@ reconnect happens after it.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import deque
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-import attrs
 import httpx
 
-from ._base import Call, error_from_response, translate
-from ._errors import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    ReconnectsExhaustedError,
-    StreamContentTypeError,
-)
-from ._retry import Backoff, should_retry_status
+from ._base import error_from_response, translate
+from ._errors import APIError, StreamContentTypeError
+from ._state import Connect, Emit, Fetch, Flow, Opened, Read, Sleep, StreamState
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    from ._options import BodyOptions
+    from ._transport import AsyncTransport, Transport
 
 T = TypeVar("T")
-
-
-@attrs.frozen
-class Connect:
-    """Open the stream request; the reply is True if events follow (False on 204)."""
-
-    request: dict[str, Any]
-
-
-@attrs.frozen
-class Read:
-    """Read the next chunk of the open response; the reply is bytes, or None at EOF."""
-
-
-@attrs.frozen
-class Fetch:
-    """Make a REST call (history, missed results); the reply is its result."""
-
-    call: Call[Any]
-    timeout: httpx.Timeout
-    """The stream's timeouts: a stalled listing is a stalled stream."""
-
-
-@attrs.frozen
-class Sleep:
-    """Wait before connecting again (interrupted by `close()`)."""
-
-    seconds: float
-
-
-@attrs.frozen
-class Opened:
-    """The stream is open: `await stream` and `stream_events()` return here."""
-
-    position: str
-    """Where a caller who has taken no event yet resumes from."""
-
-
-@attrs.frozen
-class Emit:
-    """Hand `(event id, item)` pairs to the caller, in order."""
-
-    items: list[tuple[str, Any]]
-
-
-READ = Read()
-_BACKOFF = Backoff()
-Flow = Generator[Connect | Read | Fetch | Sleep | Opened | Emit, Any, None]
-
-
-class Dropped(APIConnectionError):
-    """The server ended the response without a terminal event (maybe mid-event)."""
-
-
-def id_key(event_id: str) -> tuple[int, str]:
-    """The order of the ids of one stream: shorter first, then character by character
-    (openapi.yaml `EventId`), which sorts zero-padded and plain decimal ids alike."""
-    return len(event_id), event_id
-
-
-class StreamState:
-    """What a stream remembers between connections; no I/O.
-
-    - `last_event_id`: the id of the last event handed over (or the stream's priming
-      position), sent as `Last-Event-ID`. Ids increase within a stream, so it is also
-      the high-water mark that drops repeats: memory stays constant.
-    - `opened`: False until the stream first opens. Until then a failure is retried
-      like a REST call (`open_retries`, then the error itself); after it, drops are
-      resumed up to `max_reconnects` in a row.
-    - `retry_ms`: the server's `retry:`; the first wait before a reconnect.
-    - `attempts`: failures in a row; reset by a connection that delivered events.
-    """
-
-    def __init__(
-        self,
-        *,
-        name: str = "",
-        last_event_id: str = "",
-        backoff: Backoff = _BACKOFF,
-        max_reconnects: int = 10,
-        open_retries: int = 2,
-        open_backoff: Backoff = _BACKOFF,
-    ) -> None:
-        self.name = name
-        self.last_event_id = last_event_id
-        self.retry_ms: int | None = None
-        self.opened = False
-        self.attempts = 0
-        self.reconnects = 0
-        self.duplicates = 0
-        self.malformed = 0
-        self.unknown = 0
-        self._backoff = backoff
-        self._max_reconnects = max_reconnects
-        self._open_retries = open_retries
-        self._open_backoff = open_backoff
-
-    @property
-    def attempt_limit(self) -> int:
-        """How many failures in a row are retried in the current phase."""
-        return self._max_reconnects if self.opened else self._open_retries
-
-    def accept(self, event_id: str) -> bool:
-        """Record `event_id`; False if it is not after the last one (a repeat)."""
-        last = self.last_event_id
-        if last and (
-            len(event_id) < len(last)
-            or (len(event_id) == len(last) and event_id <= last)
-        ):
-            self.duplicates += 1
-            return False
-        self.last_event_id = event_id
-        self.attempts = 0
-        return True
-
-    def rewind(self, last_event_id: str) -> None:
-        """Resume from `last_event_id`: the next connect gets the server to replay
-        what came after it, and those ids are accepted again."""
-        self.last_event_id = last_event_id
-
-    def open(self) -> None:
-        """The stream has opened: failures from now on are resumed."""
-        self.opened = True
-        self.attempts = 0
-
-    def request_headers(self) -> dict[str, str]:
-        """Headers of the next connect (WHATWG 9.2.3: Last-Event-ID if not empty)."""
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
-        if self.last_event_id:
-            headers["Last-Event-ID"] = self.last_event_id
-        return headers
-
-    def on_disconnect(self, error: APIError) -> float:
-        """Seconds to wait before connecting again after `error`; raises if final."""
-        if isinstance(error, APIStatusError) and not should_retry_status(
-            error.status_code
-        ):
-            raise error  # 4xx: connecting again would get the same answer
-        self.attempts += 1
-        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-        if not self.opened:
-            # Never opened: fail like a REST call, within seconds (docs/streaming.md).
-            if self.attempts > self._open_retries:
-                raise error
-            delay = self._open_backoff.delay(self.attempts, retry_after=retry_after)
-        else:
-            if self.attempts > self._max_reconnects:
-                raise ReconnectsExhaustedError(
-                    f"gave up after {self.attempts - 1} reconnects in a row: {error}",
-                    last_event_id=self.last_event_id,
-                ) from error
-            self.reconnects += 1
-            initial = None if self.retry_ms is None else self.retry_ms / 1000
-            delay = self._backoff.delay(
-                self.attempts, retry_after=retry_after, initial=initial
-            )
-        if delay is None:
-            raise error  # a Retry-After longer than the backoff's limit
-        return delay
 
 
 def check_stream_response(response: httpx.Response) -> bool:
@@ -220,7 +57,13 @@ def check_stream_response(response: httpx.Response) -> bool:
 class _Driver(Generic[T]):
     """What both drivers share: the flow, the queue of items, the last id."""
 
-    def __init__(self, flow: Flow, state: StreamState) -> None:
+    def __init__(self, flow: Flow, state: StreamState, options: BodyOptions) -> None:
+        self._options = options
+        # A listing the flow makes inside the stream keeps its headers and retries,
+        # not its query: extra_query is for the stream request.
+        self._fetch_options = {
+            k: v for k, v in options.items() if k in ("extra_headers", "max_retries")
+        }
         self._flow = flow
         self._state = state
         self._pending: deque[tuple[str, Any]] = deque()
@@ -276,9 +119,15 @@ class EventStream(_Driver[T]):
     cancels any pending reconnect.
     """
 
-    def __init__(self, client: Client, flow: Flow, state: StreamState) -> None:
-        super().__init__(flow, state)
-        self._client = client
+    def __init__(
+        self,
+        transport: Transport,
+        flow: Flow,
+        state: StreamState,
+        options: BodyOptions,
+    ) -> None:
+        super().__init__(flow, state, options)
+        self._transport = transport
         self._response: httpx.Response | None = None
         self._chunks: Any = None
         self._closed = threading.Event()
@@ -330,12 +179,12 @@ class EventStream(_Driver[T]):
         if isinstance(cmd, Read):
             return next(self._chunks, None)
         if isinstance(cmd, Fetch):
-            return self._client._request(cmd.call, timeout=cmd.timeout)
+            t = self._transport
+            return t.request(cmd.call, self._fetch_options, timeout=cmd.timeout)
         self._release()
         if isinstance(cmd, Sleep):
             return self._closed.wait(cmd.seconds)
-        http = self._client._http
-        response = http.send(http.build_request(**cmd.request), stream=True)
+        response = self._transport.connect(cmd.request, self._options)
         self._response = response
         if not 200 <= response.status_code < 300:
             response.read()
@@ -374,14 +223,21 @@ class AsyncEventStream(_Driver[T]):
     without awaiting connects on the first event.
     """
 
-    def __init__(self, client: AsyncClient, flow: Flow, state: StreamState) -> None:
-        super().__init__(flow, state)
-        self._client = client
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        flow: Flow,
+        state: StreamState,
+        options: BodyOptions,
+    ) -> None:
+        super().__init__(flow, state, options)
+        self._transport = transport
         self._response: httpx.Response | None = None
         self._chunks: Any = None
-        import asyncio  # here, not at the top: ~14 ms of `import agentrail` otherwise
-
-        self._closed = asyncio.Event()
+        # Flags and an anyio event made while sleeping, not an asyncio.Event: the
+        # stream is made outside any event loop, and runs on asyncio or trio.
+        self._closed = False
+        self._wake: Any = None
 
     async def _open(self) -> Self:
         """Connect now, so that a 401/403/404 is raised here (docs/streaming.md)."""
@@ -405,7 +261,7 @@ class AsyncEventStream(_Driver[T]):
         """Carry out the flow's commands until it emits (or, if asked, connects)."""
         error: BaseException | None = None
         try:
-            while not self._closed.is_set():
+            while not self._closed:
                 cmd = self._next_command(error)
                 if cmd is None:
                     break
@@ -433,18 +289,17 @@ class AsyncEventStream(_Driver[T]):
         if isinstance(cmd, Read):
             return await anext(self._chunks, None)
         if isinstance(cmd, Fetch):
-            return await self._client._request(cmd.call, timeout=cmd.timeout)
+            t = self._transport
+            return await t.request(cmd.call, self._fetch_options, timeout=cmd.timeout)
         await self._release()
         if isinstance(cmd, Sleep):
-            import asyncio
+            import anyio  # here, not at the top: `import agentrail` stays light
 
-            try:
-                await asyncio.wait_for(self._closed.wait(), cmd.seconds)
-            except TimeoutError:
-                pass
+            self._wake = anyio.Event()
+            with anyio.move_on_after(cmd.seconds):
+                await self._wake.wait()
             return None
-        http = self._client._http
-        response = await http.send(http.build_request(**cmd.request), stream=True)
+        response = await self._transport.connect(cmd.request, self._options)
         self._response = response
         if not 200 <= response.status_code < 300:
             await response.aread()
@@ -454,14 +309,19 @@ class AsyncEventStream(_Driver[T]):
         return True
 
     async def _release(self) -> None:
-        response, self._response, self._chunks = self._response, None, None
+        response, self._response = self._response, None
+        chunks, self._chunks = self._chunks, None
+        if chunks is not None:
+            await chunks.aclose()  # trio warns of an async generator left open
         if response is not None:
             await response.aclose()
 
     async def aclose(self) -> None:
         """End the stream now: close the response, cancel any pending reconnect."""
-        self._closed.set()
+        self._closed = True
         self._done = True
+        if self._wake is not None:
+            self._wake.set()
         await self._release()
         self._flow.close()
 
@@ -470,3 +330,16 @@ class AsyncEventStream(_Driver[T]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    def __del__(self) -> None:
+        # An async response cannot be closed from a finalizer (it may run on
+        # another thread, or with no loop at all), so a stream dropped while
+        # connected warns the way an unclosed httpx.AsyncClient does.
+        if self._response is not None and not self._done:
+            warnings.warn(
+                f"unclosed {type(self).__name__} ({self._state.name}): "
+                "`await stream.aclose()` or use `async with` to end its request",
+                ResourceWarning,
+                stacklevel=1,
+                source=self,
+            )

@@ -7,7 +7,7 @@ only send them. The task event stream is `client.stream_events`, not here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from agentrail_api.api.tasks import (
     create_task,
@@ -34,18 +34,30 @@ from agentrail_api.models import (
 from agentrail_api.types import UNSET, Unset
 
 from ._base import AsyncPage, Call, Page, build
+from ._docs import twin_docs
 from ._errors import InvalidArgumentError
-from ._params import Order, enum, idempotency_key, metadata_model, pager
+from ._options import BodyOptions, RequestOptions
+from ._params import (
+    NOT_GIVEN,
+    NotGiven,
+    Order,
+    enum,
+    given,
+    idempotency_key,
+    metadata_model,
+    pager,
+)
 from ._validate import INT64_MAX, check_event_types, check_id, check_range, check_text
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    from ._transport import AsyncTransport, Transport
 
 
 # The requests, written once.
 
 
 def _branch(value: object) -> str | None | Unset:
+    value = given(value)
     if value is None or isinstance(value, str | Unset):
         return value
     raise InvalidArgumentError(
@@ -86,7 +98,7 @@ def _get(task_id: str) -> Call[Task]:
 def _update(
     task_id: str,
     status: str | TaskStatus | None,
-    branch: str | None | Unset,
+    branch: str | None | NotGiven,
     metadata: Mapping[str, str] | Metadata | None,
     expected_version: int | None,
 ) -> Call[Task]:
@@ -147,8 +159,8 @@ def _list_events(
 class Tasks:
     """`client.tasks`: create, list, read, update, review and ship tasks."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
 
     def create(
         self,
@@ -157,9 +169,31 @@ class Tasks:
         branch: str | None = None,
         metadata: Mapping[str, str] | Metadata | None = None,
         idempotency_key: str | None = None,
+        **options: Unpack[BodyOptions],
     ) -> Task:
-        """Create a task (`POST /v1/tasks`)."""
-        return self._client._request(_create(title, branch, metadata, idempotency_key))
+        """Create a task.
+
+        Operation `create_task` (`POST /v1/tasks`); needs the `tasks:write` scope.
+
+        Args:
+            title: what the task is.
+            branch: the git branch it works on, if any.
+            metadata: str keys to str values, kept with the task.
+            idempotency_key: the same key creates the task once, however often the
+                call is retried (one is made up if you pass none).
+            **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`,
+                `extra_body` for this call.
+
+        Returns:
+            The new `Task` (status `open`, version 1).
+
+        Raises:
+            ConflictError: the key was used before with other arguments.
+            Also InvalidArgumentError, BadRequestError, InsufficientScopeError,
+            APIConnectionError: see `Tasks`.
+        """
+        call = _create(title, branch, metadata, idempotency_key)
+        return self._t.request(call, options)
 
     def list(
         self,
@@ -168,26 +202,81 @@ class Tasks:
         limit: int | None = None,
         order: Order | None = None,
         cursor: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Page[Task]:
-        """Tasks, optionally of one status; iterating the page walks every page."""
-        return self._client._page(_list(status, limit, order, cursor))
+        """List tasks, optionally of one status.
 
-    def get(self, task_id: str) -> Task:
-        """Fetch a task by id."""
-        return self._client._request(_get(task_id))
+        Operation `list_tasks` (`GET /v1/tasks`); needs the `tasks:read` scope.
+
+        Args:
+            status: only tasks with this `TaskStatus`.
+            limit: items per page (1-100).
+            order: `"asc"` or `"desc"` by creation.
+            cursor: start at this page (a `next_cursor` kept earlier).
+            **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
+
+        Returns:
+            The first `Page`; iterating it walks every page.
+
+        Raises:
+            CursorExpiredError: the cursor is too old.
+            Also InvalidArgumentError, InsufficientScopeError, APIConnectionError.
+        """
+        return self._t.page(_list(status, limit, order, cursor), options)
+
+    def get(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
+        """Fetch a task by id.
+
+        Operation `get_task` (`GET /v1/tasks/{task_id}`); needs the `tasks:read` scope.
+
+        Args:
+            task_id: the task's id.
+            **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
+
+        Returns:
+            The `Task`.
+
+        Raises:
+            NotFoundError: there is no such task.
+            Also InvalidArgumentError, InsufficientScopeError, APIConnectionError.
+        """
+        return self._t.request(_get(task_id), options)
 
     def update(
         self,
         task_id: str,
         *,
         status: str | TaskStatus | None = None,
-        branch: str | None | Unset = UNSET,
+        branch: str | None | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | Metadata | None = None,
         expected_version: int | None = None,
+        **options: Unpack[BodyOptions],
     ) -> Task:
-        """Change a task; a stale `expected_version` raises `ConflictError`."""
+        """Change the given fields of a task; the others stay.
+
+        Operation `update_task` (`PATCH /v1/tasks/{task_id}`); needs the
+        `tasks:write` scope.
+
+        Args:
+            task_id: the task's id.
+            status: the new `TaskStatus`.
+            branch: the new branch; None clears it, NOT_GIVEN leaves it.
+            metadata: replaces the task's metadata.
+            expected_version: apply only if the task is at this version.
+            **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`,
+                `extra_body`.
+
+        Returns:
+            The `Task` as changed (its version one higher).
+
+        Raises:
+            ConflictError: `expected_version` is stale.
+            NotFoundError: there is no such task.
+            BadRequestError: nothing to change, or a field is invalid.
+            Also InvalidArgumentError, InsufficientScopeError, APIConnectionError.
+        """
         call = _update(task_id, status, branch, metadata, expected_version)
-        return self._client._request(call)
+        return self._t.request(call, options)
 
     def review(
         self,
@@ -196,14 +285,59 @@ class Tasks:
         decision: str | ReviewDecision,
         summary: str,
         idempotency_key: str | None = None,
+        **options: Unpack[BodyOptions],
     ) -> Review:
-        """Record a review (`approved` or `changes_requested`) of a task."""
-        call = _review(task_id, decision, summary, idempotency_key)
-        return self._client._request(call)
+        """Record a review of a task.
 
-    def ship(self, task_id: str, *, idempotency_key: str | None = None) -> Task:
-        """Ship a task (202); the same key ships it once."""
-        return self._client._request(_ship(task_id, idempotency_key))
+        Operation `review_task` (`POST /v1/tasks/{task_id}/reviews`); needs the
+        `reviews:write` scope.
+
+        Args:
+            task_id: the task's id.
+            decision: `"approved"` or `"changes_requested"` (`ReviewDecision`).
+            summary: what the reviewer says.
+            idempotency_key: the same key records the review once.
+            **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`,
+                `extra_body`.
+
+        Returns:
+            The `Review`.
+
+        Raises:
+            NotFoundError: there is no such task.
+            ConflictError: the task cannot be reviewed now, or the key was reused.
+            Also InvalidArgumentError, BadRequestError, InsufficientScopeError,
+            APIConnectionError.
+        """
+        call = _review(task_id, decision, summary, idempotency_key)
+        return self._t.request(call, options)
+
+    def ship(
+        self,
+        task_id: str,
+        *,
+        idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Task:
+        """Ship a task (the server answers 202 and ships it).
+
+        Operation `ship_task` (`POST /v1/tasks/{task_id}/ship`); needs the
+        `ship:write` scope.
+
+        Args:
+            task_id: the task's id.
+            idempotency_key: the same key ships the task once.
+            **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
+
+        Returns:
+            The `Task` as it stands.
+
+        Raises:
+            NotFoundError: there is no such task.
+            ConflictError: the task cannot be shipped now.
+            Also InvalidArgumentError, InsufficientScopeError, APIConnectionError.
+        """
+        return self._t.request(_ship(task_id, idempotency_key), options)
 
     def list_events(
         self,
@@ -213,17 +347,35 @@ class Tasks:
         limit: int | None = None,
         order: Order | None = None,
         cursor: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Page[TaskLifecycleEvent]:
-        """Task lifecycle events, filtered like the stream; iterating walks all."""
+        """List task lifecycle events, filtered like the stream.
+
+        Operation `list_task_events` (`GET /v1/task-events`); needs the
+        `events:read` scope.
+
+        Args:
+            event_types: only these types (`TaskEventType` values).
+            task_id: only this task's events.
+            limit, order, cursor: paging, as in `list`.
+            **options: `timeout`, `max_retries`, `extra_headers`, `extra_query`.
+
+        Returns:
+            The first `Page`; iterating it walks every page.
+
+        Raises:
+            CursorExpiredError: the cursor is too old.
+            Also InvalidArgumentError, InsufficientScopeError, APIConnectionError.
+        """
         make = _list_events(event_types, task_id, limit, order, cursor)
-        return self._client._page(make)
+        return self._t.page(make, options)
 
 
 class AsyncTasks:
-    """`client.tasks` of an `AsyncClient`."""
+    """`client.tasks` of an `AsyncClient`: the methods of `Tasks`, awaited."""
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._t = transport
 
     async def create(
         self,
@@ -232,10 +384,10 @@ class AsyncTasks:
         branch: str | None = None,
         metadata: Mapping[str, str] | Metadata | None = None,
         idempotency_key: str | None = None,
+        **options: Unpack[BodyOptions],
     ) -> Task:
-        """Create a task (`POST /v1/tasks`)."""
         call = _create(title, branch, metadata, idempotency_key)
-        return await self._client._request(call)
+        return await self._t.request(call, options)
 
     async def list(
         self,
@@ -244,26 +396,25 @@ class AsyncTasks:
         limit: int | None = None,
         order: Order | None = None,
         cursor: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPage[Task]:
-        """Tasks, optionally of one status; `async for` walks every page."""
-        return await self._client._page(_list(status, limit, order, cursor))
+        return await self._t.page(_list(status, limit, order, cursor), options)
 
-    async def get(self, task_id: str) -> Task:
-        """Fetch a task by id."""
-        return await self._client._request(_get(task_id))
+    async def get(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
+        return await self._t.request(_get(task_id), options)
 
     async def update(
         self,
         task_id: str,
         *,
         status: str | TaskStatus | None = None,
-        branch: str | None | Unset = UNSET,
+        branch: str | None | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, str] | Metadata | None = None,
         expected_version: int | None = None,
+        **options: Unpack[BodyOptions],
     ) -> Task:
-        """Change a task; a stale `expected_version` raises `ConflictError`."""
         call = _update(task_id, status, branch, metadata, expected_version)
-        return await self._client._request(call)
+        return await self._t.request(call, options)
 
     async def review(
         self,
@@ -272,14 +423,19 @@ class AsyncTasks:
         decision: str | ReviewDecision,
         summary: str,
         idempotency_key: str | None = None,
+        **options: Unpack[BodyOptions],
     ) -> Review:
-        """Record a review (`approved` or `changes_requested`) of a task."""
         call = _review(task_id, decision, summary, idempotency_key)
-        return await self._client._request(call)
+        return await self._t.request(call, options)
 
-    async def ship(self, task_id: str, *, idempotency_key: str | None = None) -> Task:
-        """Ship a task (202); the same key ships it once."""
-        return await self._client._request(_ship(task_id, idempotency_key))
+    async def ship(
+        self,
+        task_id: str,
+        *,
+        idempotency_key: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Task:
+        return await self._t.request(_ship(task_id, idempotency_key), options)
 
     async def list_events(
         self,
@@ -289,7 +445,10 @@ class AsyncTasks:
         limit: int | None = None,
         order: Order | None = None,
         cursor: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPage[TaskLifecycleEvent]:
-        """Task lifecycle events, filtered like the stream; `async for` walks all."""
         make = _list_events(event_types, task_id, limit, order, cursor)
-        return await self._client._page(make)
+        return await self._t.page(make, options)
+
+
+twin_docs(AsyncTasks, Tasks)

@@ -77,6 +77,10 @@ HOSTILE: dict[str, list[Any]] = {
     "branch": [5, b"b", ["b"]],
     "max_retries": [-1, "2", 1.5, True],
     "timeout": ["1", [1], object()],
+    "api_key": ["", *WRONG_TYPE],
+    **{name: [*WRONG_TYPE, "x", {"X-A": "1\r\nX-Evil: 1"}, {"X A": "1"},
+              {"X-A": 5}, {5: "1"}] for name in ("extra_headers", "default_headers")},
+    "base_url": ["x", "ftp://h", "http://", *WRONG_TYPE],
 }  # fmt: skip
 # Flags: any truthy value means yes.
 UNCHECKED = {"fill_gaps", "history"}
@@ -102,8 +106,17 @@ def methods(client: Any) -> Iterator[tuple[str, Any]]:
 
 def attacks(method: Any) -> Iterator[tuple[str, Any, dict[str, Any]]]:
     """(parameter, hostile value, all arguments) for each parameter of `method`."""
-    params = inspect.signature(method).parameters
-    base = {n: VALID[n] for n, p in params.items() if p.default is p.empty}
+    params = dict(inspect.signature(method).parameters)
+    for name, p in list(params.items()):
+        if p.kind is p.VAR_KEYWORD:  # the per-request options, each in turn
+            del params[name]
+            for option in agentrail.BodyOptions.__annotations__:
+                params[option] = p
+    base = {
+        n: VALID[n]
+        for n, p in params.items()
+        if p.default is p.empty and p.kind is not p.VAR_KEYWORD
+    }
     for name in params:
         if name in UNCHECKED:
             continue

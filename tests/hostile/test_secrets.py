@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -77,9 +79,11 @@ def everything(mode: str, mock: Any) -> tuple[list[BaseException], list[str]]:
 
     async def body(client: Any) -> None:
         shown.extend([repr(client), str(client), repr(client.with_options(timeout=3))])
-        shown.extend([repr(client.generated), repr(client._http.headers)])
+        shown.extend([repr(client.generated), repr(client._transport.http.headers)])
         task = await resolve(client.tasks.create(title="t"))
         await resolve(client.tasks.get(task.id))
+        raw = await resolve(client.with_raw_response.tasks.get(task.id))
+        shown.extend([repr(raw), str(raw.headers), repr(raw.http_response)])
         await expect_error(lambda: client.tasks.get("nope"))  # 404
         await expect_error(lambda: client.tasks.get("../x"))  # invalid argument
         stream = await resolve(client.stream_events(StreamOptions(heartbeat_seconds=1)))
@@ -135,6 +139,11 @@ def test_the_key_is_in_no_log_exception_traceback_or_repr(
             texts.append("".join(traceback.format_exception(*record.exc_info)))
     for exc in caught:
         texts += [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+        if isinstance(exc, agentrail.APIError) and exc.request is not None:
+            texts += [str(exc.request.headers.raw), repr(exc.request)]
+        response = getattr(exc, "response", None)
+        if response is not None:
+            texts += [response.text, str(response.request.headers.raw)]
     leaks = [text[:200] for text in texts if KEY in text or OTHER_KEY in text]
     assert leaks == []
 
@@ -184,6 +193,37 @@ def test_an_http_client_that_follows_redirects_is_made_not_to(mode: str) -> None
         with serve(away) as hostile:
             assert asyncio.run(main()) == 302
     assert other.requests == []
+
+
+def test_agentrail_log_debug_output_carries_no_key(tmp_path: Path) -> None:
+    """With `AGENTRAIL_LOG=debug`, the stderr of a program that makes calls, retries
+    and fails shows requests and retries, and never the key."""
+    script = tmp_path / "calls.py"
+    script.write_text(
+        "import httpx, agentrail\n"
+        "answers = iter([503, 200, 401])\n"
+        "def handler(request):\n"
+        "    return httpx.Response(next(answers), json={'data': [], "
+        "'has_more': False, 'next_cursor': None})\n"
+        "http = httpx.Client(transport=httpx.MockTransport(handler))\n"
+        f"c = agentrail.Client({KEY!r}, 'https://api.test', http_client=http,\n"
+        "    backoff=agentrail.Backoff(initial=0.01, cap=0.01))\n"
+        "c.tasks.list()\n"
+        "try:\n"
+        "    c.tasks.list()\n"
+        "except agentrail.AuthenticationError as exc:\n"
+        "    print(repr(exc), exc.request.headers)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AGENTRAIL_LOG": "debug"},
+        check=True,
+    )
+    assert "retrying GET /v1/tasks" in proc.stderr
+    assert "[redacted]" in proc.stderr
+    assert KEY not in proc.stderr + proc.stdout
 
 
 # ------------------------------------------------------------------ TLS

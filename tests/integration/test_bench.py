@@ -43,6 +43,7 @@ TARGETS = [
     "e2e, client CPU/event vs httpx-sse",
     "e2e, drop to next event",
     "memory growth per 100k events",
+    "memory per stream after 5,000 events",  # tiny mode; 100,000 in make bench
     "import agentrail vs import httpx",
     # tiny mode: 20 streams stand for 1,000
     "many streams, N=1, CPU/event vs httpx-sse + json.loads",

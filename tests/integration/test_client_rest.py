@@ -39,6 +39,7 @@ from agentrail_api.models import (
 from tests import twin
 from tests.twin import items, resolve
 
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 FAST = Backoff(initial=0.001, cap=0.01)
 MSG = {"type": "user.message", "content": [{"type": "text", "text": "hello"}]}
 

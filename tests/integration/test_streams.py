@@ -6,6 +6,7 @@ Each body runs with `Client` and `AsyncClient` (tests/twin.py). The server's own
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from agentrail import (
 from tests.twin import close, items, resolve, run
 
 pytestmark = pytest.mark.timeout(60)
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 
 FAST = StreamSettings(backoff=agentrail.Backoff(initial=0.01, cap=0.05))
 
@@ -362,6 +364,27 @@ def test_a_followed_session_fills_the_gap_after_a_drop(mode: str, mock: Any) -> 
     go(mode, mock, body)
 
 
+def test_a_stalled_history_listing_is_a_stalled_stream(mode: str, mock: Any) -> None:
+    """The history listing a session stream makes has the stream's stall deadline,
+    not the REST read timeout: a listing that hangs is retried within seconds."""
+    settings = StreamSettings(
+        heartbeat_seconds=1, stall_factor=1.0, backoff=agentrail.Backoff(0.01, 0.02)
+    )
+
+    async def body(client: Any) -> None:
+        session = await resolve(client.sessions.create())
+        await resolve(client.sessions.events(session.id).send(say("hi")))
+        mock.faults.add("delay", operation="list_session_events", seconds=30)
+        started = time.monotonic()
+        stream = await resolve(client.sessions.events(session.id).stream())
+        got = await items(stream, 1)
+        await close(stream)
+        assert got[0].id == session_ids(mock, session.id)[0]
+        assert time.monotonic() - started < 10  # one stall deadline, not 60 s
+
+    go(mode, mock, body, streams=settings, backoff=agentrail.Backoff(0.01, 0.02))
+
+
 # ------------------------------------------------------------------ logs
 
 
@@ -387,7 +410,7 @@ def test_session_logs_keep_data_raw_and_skip_unknown_types(
 
 
 def test_a_new_session_stream_resumes_after_a_kept_id(mode: str, mock: Any) -> None:
-    """stream(after_id=...) yields exactly the events after that id, then live ones."""
+    """stream(last_event_id=...) yields the events after that id, then live ones."""
 
     async def body(client: Any) -> None:
         session = await resolve(client.sessions.create())
@@ -398,7 +421,7 @@ def test_a_new_session_stream_resumes_after_a_kept_id(mode: str, mock: Any) -> N
         await close(first)
         await resolve(events.send(say("two")))
         for history in (True, False):
-            stream = await resolve(events.stream(after_id=kept, history=history))
+            stream = await resolve(events.stream(last_event_id=kept, history=history))
             ids = session_ids(mock, session.id)
             got = await items(stream, len(ids) - 2)
             await close(stream)

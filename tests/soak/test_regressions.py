@@ -9,7 +9,7 @@ import pytest
 import agentrail
 from agentrail import RunLagged, RunResult, StreamOptions, StreamSettings
 from tests.integration.test_streams import start_run
-from tests.twin import items, resolve, run
+from tests.twin import close, items, resolve, run
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -94,6 +94,7 @@ def test_a_task_stream_dropped_before_its_first_event_loses_nothing(
         sent = mock.state.emit_task_events(8)  # while it waits out the 503
         wanted = [e["id"] for e in sent if types is None or e["type"] in types]
         got = await items(stream, len(wanted))
+        await close(stream)
         assert [e.id for e in got] == wanted
         assert stream.stats["reconnects"] >= 1
 

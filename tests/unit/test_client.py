@@ -6,9 +6,7 @@ fixture); the answers come from an `httpx.MockTransport` passed as `http_client`
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -36,9 +34,10 @@ from agentrail._errors import (
 )
 from agentrail._retry import Backoff
 from agentrail_api.models import BenchRun, UserMessageInput
-from tests.twin import items, resolve
+from tests.twin import items, resolve, run_on
 from tests.unit.samples import SAMPLES
 
+TRIO = True  # the async bodies run on trio too (tests/twin.py)
 KEY = "sk-test-SECRET-4b1d"
 BASE = "https://agentrail.test"
 FAST = Backoff(initial=0.001, cap=0.01)
@@ -103,7 +102,7 @@ def run(
             async with agentrail.AsyncClient(http_client=ahttp, **options) as aclient:
                 return await body(aclient)
 
-    return asyncio.run(main())
+    return run_on(mode, main)
 
 
 def raises(
@@ -129,21 +128,16 @@ def get_run(client: Any) -> Any:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The backoff waits the client asks for, recorded instead of slept."""
     waits: list[float] = []
-    real_async_sleep = asyncio.sleep
 
     def fake_sleep(seconds: float) -> None:
         waits.append(seconds)
 
     async def fake_async_sleep(seconds: float) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            # asyncio.sleep is patched for every thread: the session mock's uvicorn
-            # loop sleeps 0.1 s per tick and would spin here and fill `waits`.
-            return await real_async_sleep(seconds)
         waits.append(seconds)
-        await real_async_sleep(0)
 
-    monkeypatch.setattr("agentrail._client.time.sleep", fake_sleep)
-    monkeypatch.setattr(asyncio, "sleep", fake_async_sleep)  # imported when used
+    # The transport's two sleeps: time.sleep, and its own anyio sleep for async.
+    monkeypatch.setattr("agentrail._transport.time.sleep", fake_sleep)
+    monkeypatch.setattr("agentrail._transport.sleep", fake_async_sleep)
     return waits
 
 

@@ -16,15 +16,8 @@ import httpx
 import pytest
 
 import agentrail
-from agentrail._flows import (
-    Limits,
-    StreamSpec,
-    run_events,
-    session_events,
-    stream_timeout,
-    task_events,
-)
-from agentrail._stream import (
+from agentrail._flows import run_events, session_events, task_events
+from agentrail._state import (
     Connect,
     Emit,
     Fetch,
@@ -33,6 +26,7 @@ from agentrail._stream import (
     Sleep,
     StreamState,
 )
+from agentrail._steps import Limits, StreamSpec, stream_timeout
 from agentrail_api.models.bench_result_page import BenchResultPage
 from agentrail_api.models.session_event_page import SessionEventPage
 from tests.unit._spec import SPEC

@@ -30,6 +30,7 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
     assert agentrail.__all__ == [
         "APIConnectionError",
         "APIError",
+        "APIResponse",
         "APIResponseValidationError",
         "APIStatusError",
         "APITimeoutError",
@@ -41,6 +42,7 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "Backoff",
         "BadRequestError",
         "BenchRunStatus",
+        "BodyOptions",
         "Client",
         "ConflictError",
         "CursorExpiredError",
@@ -50,12 +52,15 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "InsufficientScopeError",
         "InternalServerError",
         "InvalidArgumentError",
+        "NOT_GIVEN",
         "NotFoundError",
+        "NotGiven",
         "Page",
         "PermissionDeniedError",
         "RateLimitError",
         "ReconnectsExhaustedError",
         "RepeatedCursorError",
+        "RequestOptions",
         "RunEvent",
         "RunLagged",
         "RunResult",
@@ -71,6 +76,9 @@ def test_agentrail_exports_exactly_its_public_names() -> None:
         "StreamSettings",
         "TaskEventType",
         "TaskLifecycleEvent",
+        "TextBlockParam",
+        "UserInterruptParam",
+        "UserMessageParam",
         "__version__",
     ]
     assert sorted(agentrail.__all__) == agentrail.__all__
@@ -218,14 +226,18 @@ def test_wheel_ships_the_packages_typed(wheel: Path) -> None:
     assert tops == {"agentrail", "agentrail_api", "agentrail_mock"}
 
 
-def test_wheel_depends_on_httpx_attrs_dateutil_and_sniffio_only(wheel: Path) -> None:
-    """The runtime dependencies are httpx, attrs, python-dateutil and sniffio (which
-    httpcore looks for on every lock), nothing else."""
+def test_wheel_depends_on_httpx_anyio_attrs_dateutil_and_sniffio_only(
+    wheel: Path,
+) -> None:
+    """The runtime dependencies are httpx, anyio (httpx's own, for async sleeps on
+    asyncio and trio), attrs, python-dateutil and sniffio (which httpcore looks for
+    on every lock), nothing else."""
     with zipfile.ZipFile(wheel) as zf:
         meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         meta = email.message_from_bytes(zf.read(meta_name))
     runtime = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
     assert sorted(r.split(";")[0].split(">")[0].split("<")[0] for r in runtime) == [
+        "anyio",
         "attrs",
         "httpx",
         "python-dateutil",
@@ -240,4 +252,4 @@ def test_api_key_is_not_in_the_generated_client_repr() -> None:
     with agentrail.Client("ar_secret_key_123", "http://127.0.0.1:9") as client:
         assert "ar_secret_key_123" not in repr(client)
         assert "ar_secret_key_123" not in repr(client.generated)
-        assert "ar_secret_key_123" not in repr(client._http.headers)
+        assert "ar_secret_key_123" not in repr(client._transport.http.headers)

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 import agentrail
-from agentrail._stream import StreamState
+from agentrail._state import StreamState
 
 FIXED = agentrail.Backoff(initial=1.0, cap=4.0)
 
@@ -131,7 +131,7 @@ def test_an_accepted_event_resets_the_count() -> None:
 @pytest.mark.parametrize("heartbeat", [0, 61, True, "15"])
 def test_a_bad_heartbeat_is_rejected_before_any_request(heartbeat: object) -> None:
     """heartbeat_seconds outside 1-60 (0 included) raises InvalidArgumentError."""
-    from agentrail._flows import limits
+    from agentrail._steps import limits
 
     with pytest.raises(agentrail.InvalidArgumentError):
         limits(agentrail.StreamSettings(), httpx.Timeout(5.0), heartbeat)  # type: ignore[arg-type]
@@ -139,7 +139,7 @@ def test_a_bad_heartbeat_is_rejected_before_any_request(heartbeat: object) -> No
 
 def test_the_stall_deadline_is_the_read_timeout() -> None:
     """A stream's read timeout is stall_factor x heartbeat; connect is the client's."""
-    from agentrail._flows import limits
+    from agentrail._steps import limits
 
     got = limits(
         agentrail.StreamSettings(stall_factor=3.0), httpx.Timeout(9.0, connect=2.0), 4

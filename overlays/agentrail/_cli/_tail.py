@@ -181,7 +181,7 @@ def session(args: argparse.Namespace) -> int:
     """`agentrail tail session SESSION_ID`."""
     with client(args) as api:
         events = api.sessions.events(args.session_id)
-        stream = events.stream(history=not args.no_history, after_id=args.cursor)
+        stream = events.stream(history=not args.no_history, last_event_id=args.cursor)
         return follow(args, f"session {args.session_id}", stream)
 
 
