@@ -67,11 +67,6 @@ def test_wrong_model_shapes_fail_type_checking(
     assert mypy_errors["wrong_shapes.py"] == _marked("wrong_shapes.py")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send() takes any Mapping until its TypedDicts land (branch surface): "
-    "remove this marker when they do",
-)
 def test_wrong_dict_shapes_fail_type_checking(
     mypy_errors: Mapping[str, set[int]],
 ) -> None:

@@ -2,7 +2,8 @@
 
 One class per API object: what a list, a get and a stream hand over for the same
 object is the same class, with the same attribute names (`type`, never `type_`), and
-every model and event has `to_dict()` / `to_json()`. Never run, only checked.
+every model and event has `to_dict()` / `to_json()`; events are sent typed (the
+TypedDicts or the generated input models). Never run, only checked.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from agentrail import (
     StreamOptions,
     TaskEventType,
     TaskLifecycleEvent,
+    TextBlockParam,
+    UserInterruptParam,
+    UserMessageParam,
 )
 
 
@@ -64,6 +68,10 @@ def session_events(client: Client, session_id: str) -> str:
             api.UserInterruptInput(type="user.interrupt"),
         ]
     )
+    message: UserMessageParam = {"type": "user.message", "content": "hi"}
+    blocks: list[TextBlockParam] = [{"type": "text", "text": "hello"}]
+    stop: UserInterruptParam = {"type": "user.interrupt"}
+    events.send([message, {"type": "user.message", "content": blocks}, stop])
     seen: list[SessionEvent] = []
     for listed in events.list():
         assert_type(listed, SessionEvent)

@@ -11,3 +11,6 @@ def wrong(client: Client) -> None:
     events.send([{"type": "user.message", "content": 5}])  # wrong: content
     events.send([{"type": "user.mesage", "content": "hi"}])  # wrong: type
     events.send([{"type": "user.message"}])  # wrong: content missing
+    events.send([{"type": "user.interrupt", "content": "hi"}])  # wrong: extra key
+    events.send([{"type": "user.message", "content": [{"text": "hi"}]}])  # wrong:
+    events.send({"type": "user.interrupt"})  # wrong: one event, not a list of them
