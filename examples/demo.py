@@ -83,7 +83,7 @@ def follow_a_session(client: agentrail.Client, mock: Any) -> str:
                         " and listed the history after it"
                     )
                 received.append(event.id)
-                say(f"     {event.id}  {event.type_}")
+                say(f"     {event.id}  {event.type}")
         stats = stream.stats
     server = [e.id for e in events.list()]
     check(received, server, f" ({stats['reconnects']} reconnect)")

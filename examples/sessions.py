@@ -19,8 +19,8 @@ def main() -> None:
                 [{"type": "user.message", "content": [{"type": "text", "text": "hi"}]}]
             )
             for event in stream:
-                print(event.id, event.type_)
-                if event.type_ == "session.status_idle":
+                print(event.id, event.type)
+                if event.type == "session.status_idle":
                     break  # the agent answered
             kept = stream.last_event_id  # `stream(last_event_id=kept)` resumes here
         print("resume after", kept)

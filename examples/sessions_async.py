@@ -20,8 +20,8 @@ async def main() -> None:
                 [{"type": "user.message", "content": [{"type": "text", "text": "hi"}]}]
             )
             async for event in stream:
-                print(event.id, event.type_)
-                if event.type_ == "session.status_idle":
+                print(event.id, event.type)
+                if event.type == "session.status_idle":
                     break
             print("resume after", stream.last_event_id)
 

@@ -20,7 +20,7 @@ def main() -> None:
                 client.tasks.review(task.id, decision="approved", summary="good")
                 client.tasks.ship(task.id)
             for shipped, event in enumerate(stream, 1):
-                print(event.id, event.type, event.task_id, event.data)
+                print(event.id, event.type, event.task_id, event.data.to_dict())
                 if shipped == 2:
                     break
             cursor = stream.last_event_id

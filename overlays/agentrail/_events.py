@@ -1,8 +1,12 @@
-"""Typed events: one small frozen class per `event:` name, chosen through a table.
+"""Typed events: one class per `event:` name, chosen through a table.
 
-Session events and run results are generated models, whose modules (and dateutil)
-take a while to import: their tables are in `_model_events`, loaded with the first
-session or run stream.
+An event that is an API object is the generated model the REST methods return for it:
+a task event from the stream is the `TaskLifecycleEvent` that `tasks.list_events()`
+lists (same class, same attributes, equal when the JSON is). The stream only builds it
+faster. Session events and run results are generated models too; their modules take a
+while to import, so their tables are in `_model_events`, loaded with the first session
+or run stream. The stream-only wrappers here (`RunResult`, `RunLagged`, `RunTerminal`,
+`SessionLogEvent`) have the generated models' `to_dict()` / `to_json()`.
 
 An `event:` name a table does not know is not an error: the stream skips it and logs it
 at debug level (docs/streaming.md, "Unknown event names"). On the task stream, such a
@@ -22,7 +26,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 
 from agentrail_api.models.bench_run_status import BenchRunStatus
+from agentrail_api.models.json_object import JsonObject
 from agentrail_api.models.task_event_type import TaskEventType
+
+# Re-exported: the stream's task event is the generated model (one class per object).
+from agentrail_api.models.task_lifecycle_event import (
+    TaskLifecycleEvent as TaskLifecycleEvent,
+)
 
 from ._errors import EventDecodeError
 from ._sse import ServerSentEvent
@@ -31,49 +41,56 @@ if TYPE_CHECKING:
     from agentrail_api.models.bench_result import BenchResult
 
 
-@attrs.frozen(slots=True)
-class TaskLifecycleEvent:
-    """A change in a task's life: updated, awaiting the user, reviewed, shipped."""
+class _Serialisable:
+    """`to_json()` for the hand-written events, from their `to_dict()`."""
 
-    id: str
-    """The event id; pass it as `cursor` to resume after this event."""
-    type: TaskEventType
-    """`TaskEventType.TASK_UPDATED` and so on; unknown values keep their string."""
-    created_at: datetime.datetime
-    """When the event happened (timezone-aware)."""
-    sequence: int
-    """The server's global order of task events."""
-    task_id: str
-    """The task the event is about."""
-    data: dict[str, Any]
-    """What changed, as the server sent it."""
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This event as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
 
 
 @attrs.frozen(slots=True)
-class RunResult:
+class RunResult(_Serialisable):
     """A bench run recorded the result of one case."""
 
     result: BenchResult
     """The recorded result (the same object `/results` lists)."""
     type: Literal["result"] = "result"
 
+    def to_dict(self) -> dict[str, Any]:
+        """`{"type": "result", "result": {...}}`, the result as `/results` lists it."""
+        return {"type": self.type, "result": self.result.to_dict()}
+
 
 @attrs.frozen(slots=True)
-class RunLagged:
+class RunLagged(_Serialisable):
     """The server dropped `dropped` results (`/results` has them)."""
 
     dropped: int
     """How many results were not sent."""
     type: Literal["lagged"] = "lagged"
 
+    def to_dict(self) -> dict[str, Any]:
+        """`{"type": "lagged", "dropped": n}`."""
+        return {"type": self.type, "dropped": self.dropped}
+
 
 @attrs.frozen(slots=True)
-class RunTerminal:
+class RunTerminal(_Serialisable):
     """The run finished with `status`; nothing follows."""
 
     status: BenchRunStatus
     """`completed`, `failed` or `canceled` (unknown values keep their string)."""
     type: Literal["terminal"] = "terminal"
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{"type": "terminal", "status": "completed"}` (an unknown status as sent)."""
+        return {"type": self.type, "status": self.status.value}
 
 
 RunEvent: TypeAlias = RunResult | RunLagged | RunTerminal
@@ -81,7 +98,7 @@ RunEvent: TypeAlias = RunResult | RunLagged | RunTerminal
 
 
 @attrs.frozen(slots=True)
-class SessionLogEvent:
+class SessionLogEvent(_Serialisable):
     """One frame of a session's log stream; `data` stays the raw string sent."""
 
     event: str
@@ -90,6 +107,10 @@ class SessionLogEvent:
     """The payload as plain text (JSON today, but not a contract)."""
     id: str = ""
     """The frame's id, for resuming."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{"id": ..., "event": "log", "data": "..."}`; `data` stays the raw string."""
+        return {"id": self.id, "event": self.event, "data": self.data}
 
     def json(self) -> Any:
         """`data` parsed as JSON; raises `EventDecodeError` if it is not JSON."""
@@ -177,10 +198,14 @@ def _datetime(text: str) -> datetime.datetime:
 
 
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
-    # Built directly: the generated model's isoparse is ~40x slower than
-    # fromisoformat, and its JsonObject wrapper would be rebuilt for every event
-    # (bench/typed.py). Conversions only for values of another type: a type check
-    # costs half a call.
+    """`TaskLifecycleEvent.from_dict(d)`: the class `tasks.list_events()` returns, equal
+    to what it builds (tests/unit/test_one_class.py), unknown keys kept in
+    `additional_properties` as there.
+
+    Built directly: the generated model's isoparse is ~40x slower than fromisoformat,
+    its from_dict copies dicts and calls the enum (bench/typed.py). Conversions only
+    for values of another type: a type check costs half a call.
+    """
     data = d["data"]
     if not isinstance(data, dict):
         raise TypeError("data must be an object")
@@ -190,13 +215,18 @@ def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
         created_at = _fromisoformat(stamp)
     except ValueError:
         created_at = _datetime(stamp)
-    event = _new_task_event(TaskLifecycleEvent)
+    payload = _new(JsonObject)
+    _set_json_object(payload, data)  # the stream's own parse: nobody else holds it
+    event = _new(TaskLifecycleEvent)
     _set_id(event, id_ if type(id_) is str else str(id_))
     _set_type(event, _TASK_TYPES.get(kind) or TaskEventType(kind))  # a dict: 10x faster
     _set_created_at(event, created_at)
     _set_sequence(event, sequence if type(sequence) is int else int(sequence))
     _set_task_id(event, task_id if type(task_id) is str else str(task_id))
-    _set_data(event, data)
+    _set_data(event, payload)
+    # Rare: keys this client does not know yet, kept as from_dict keeps them.
+    extra = {k: v for k, v in d.items() if k not in _KNOWN} if len(d) > _N_KNOWN else {}
+    _set_additional(event, extra)
     return event
 
 
@@ -205,14 +235,28 @@ _fromisoformat = datetime.datetime.fromisoformat
 
 _TASK_TYPES: dict[Any, TaskEventType] = {t.value: t for t in TaskEventType}
 
-# attrs' __init__ of a frozen class sets each field through object.__setattr__; writing
-# the slots directly is a fifth of typing an event (bench/typed.py). Same class, same
-# values (tests/unit/test_events.py compares the two ways).
-_new_task_event = object.__new__
-_set_id, _set_type, _set_created_at, _set_sequence, _set_task_id, _set_data = (
+# Writing the slots directly skips attrs' __init__ and the factory of
+# `additional_properties`: a fifth of typing an event (bench/typed.py). Same class,
+# same values (tests/unit/test_one_class.py compares the two ways).
+_new = object.__new__
+(
+    _set_id,
+    _set_type,
+    _set_created_at,
+    _set_sequence,
+    _set_task_id,
+    _set_data,
+    _set_additional,
+) = (
     TaskLifecycleEvent.__dict__[f.name].__set__
     for f in attrs.fields(TaskLifecycleEvent)
 )
+(_set_json_object,) = (
+    JsonObject.__dict__[f.name].__set__ for f in attrs.fields(JsonObject)
+)
+# The JSON names of the model's fields (its attributes are spelled the same).
+_KNOWN = frozenset(f.name for f in attrs.fields(TaskLifecycleEvent) if f.init)
+_N_KNOWN = len(_KNOWN)
 
 
 # The tables: `event:` name -> parser of the whole frame (more in _model_events).

@@ -92,13 +92,13 @@ def test_session_events_send_and_list(mode: str, mock: Any) -> None:
         history = await items(page)
         ids = [e.id for e in history]
         assert len(ids) == len(set(ids)) >= 9 and ids == sorted(ids)
-        assert [e.type_ for e in history[:4]] == [
+        assert [e.type for e in history[:4]] == [
             "user.message",
             "session.status_running",
             "agent.message",
             "session.status_idle",
         ]
-        assert history[-1].type_ == "user.interrupt"
+        assert history[-1].type == "user.interrupt"
         after = await items(await resolve(events.list(after_id=ids[3])))
         assert [e.id for e in after] == ids[4:]
         newest = await items(await resolve(events.list(order="desc", limit=100)))
@@ -143,12 +143,12 @@ def test_task_lifecycle(mode: str, mock: Any) -> None:
         only = await items(
             await resolve(client.tasks.list_events(event_types=["task.shipped"]))
         )
-        assert [(e.type_, e.task_id) for e in only] == [("task.shipped", task.id)]
+        assert [(e.type, e.task_id) for e in only] == [("task.shipped", task.id)]
         every = await items(
             await resolve(client.tasks.list_events(task_id=task.id, limit=1))
         )
         assert all(isinstance(e, TaskLifecycleEvent) for e in every)
-        assert [e.type_ for e in every] == [
+        assert [e.type for e in every] == [
             "task.updated",
             "task.updated",
             "task.reviewed",

@@ -337,7 +337,7 @@ def test_following_a_session_yields_history_then_live_each_id_once(
         got += await items(stream, len(session_ids(mock, session.id)) - before)
         await close(stream)
         assert [e.id for e in got] == session_ids(mock, session.id)
-        assert got[0].type_ == "user.message"
+        assert got[0].type == "user.message"
 
     go(mode, mock, body)
 

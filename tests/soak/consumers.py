@@ -219,10 +219,10 @@ class Session(Consumer):
             # The agent's (non-ASCII) text counts: a character broken on the wire
             # shows up as an altered event.
             texts = [b.text for b in getattr(event, "content", None) or ()]
-            job.tally.add(event.id, fingerprint(event.id, event.type_, *texts))
-            if event.type_ == "agent.message":
+            job.tally.add(event.id, fingerprint(event.id, event.type, *texts))
+            if event.type == "agent.message":
                 marker = event.content[0].text == MARKER
-            elif marker and event.type_ == "session.status_idle":
+            elif marker and event.type == "session.status_idle":
                 self.stop_id = event.id
             return self.stop_id is not None
 

@@ -213,7 +213,7 @@ def test_unknown_session_event_type_is_kept(mode: str) -> None:
     known, unknown = page.parsed.data
     assert isinstance(known, UserMessageEvent)
     assert isinstance(unknown, UnknownSessionEvent)
-    assert unknown.type_ == "agent.new_thing"
+    assert unknown.type == "agent.new_thing"
     assert unknown.additional_properties["nested"] == {"a": [1]}
     assert unknown.to_dict() == body["data"][1]
 
@@ -223,7 +223,7 @@ def test_malformed_known_event_lands_in_the_catch_all() -> None:
     page = SessionEventPage.from_dict(_page({"type": "agent.tool_use"}))
     (event,) = page.data
     assert isinstance(event, UnknownSessionEvent)
-    assert event.type_ == "agent.tool_use"
+    assert event.type == "agent.tool_use"
 
 
 def test_unknown_fields_are_kept_and_reemitted(mode: str) -> None:

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
+
+from ..types import parse_datetime
 
 if TYPE_CHECKING:
     from ..models.text_block import TextBlock
-
-
-T = TypeVar("T", bound="AgentMessageEvent")
 
 
 @_attrs_define
@@ -25,7 +24,7 @@ class AgentMessageEvent:
     event. Within one stream, ids increase in the server's order: a later event's id is longer, or as long and
     greater character by character (zero-padded decimal ids do both). A client may drop repeats with a high-water
     mark. Ids of different streams are not comparable. """
-    type_: Literal["agent.message"]
+    type: Literal["agent.message"]
     """ Always `agent.message`. """
     processed_at: datetime.datetime | None
     """ When the event was emitted. """
@@ -34,9 +33,10 @@ class AgentMessageEvent:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
-        type_ = self.type_
+        type_ = self.type
 
         processed_at: None | str
         if isinstance(self.processed_at, datetime.datetime):
@@ -62,8 +62,12 @@ class AgentMessageEvent:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.text_block import TextBlock  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -79,7 +83,7 @@ class AgentMessageEvent:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                processed_at_type_0 = isoparse(data)
+                processed_at_type_0 = parse_datetime(data)
 
                 return processed_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -97,7 +101,7 @@ class AgentMessageEvent:
 
         agent_message_event = cls(
             id=id,
-            type_=type_,
+            type=type_,
             processed_at=processed_at,
             content=content,
         )

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
+
+from ..types import parse_datetime
 
 if TYPE_CHECKING:
     from ..models.json_object import JsonObject
-
-
-T = TypeVar("T", bound="Bench")
 
 
 @_attrs_define
@@ -35,6 +34,7 @@ class Bench:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
         project_id = self.project_id
@@ -62,8 +62,12 @@ class Bench:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.json_object import JsonObject  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -75,9 +79,9 @@ class Bench:
 
         config = JsonObject.from_dict(d.pop("config"))
 
-        created_at = isoparse(d.pop("created_at"))
+        created_at = parse_datetime(d.pop("created_at"))
 
-        updated_at = isoparse(d.pop("updated_at"))
+        updated_at = parse_datetime(d.pop("updated_at"))
 
         bench = cls(
             id=id,

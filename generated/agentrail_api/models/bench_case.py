@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
+
+from ..types import parse_datetime
 
 if TYPE_CHECKING:
     from ..models.json_object import JsonObject
-
-
-T = TypeVar("T", bound="BenchCase")
 
 
 @_attrs_define
@@ -39,6 +38,7 @@ class BenchCase:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
         kind = self.kind
@@ -73,8 +73,12 @@ class BenchCase:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.json_object import JsonObject  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -99,7 +103,7 @@ class BenchCase:
 
         source_execution_id = _parse_source_execution_id(d.pop("source_execution_id"))
 
-        created_at = isoparse(d.pop("created_at"))
+        created_at = parse_datetime(d.pop("created_at"))
 
         bench_case = cls(
             id=id,

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
 
 from ..models.bench_result_status import BenchResultStatus
 from ..models.verdict import Verdict
-
-T = TypeVar("T", bound="BenchResult")
+from ..types import parse_datetime
 
 
 @_attrs_define
@@ -45,6 +44,7 @@ class BenchResult:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
         bench_run_id = self.bench_run_id
@@ -85,8 +85,12 @@ class BenchResult:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -111,7 +115,7 @@ class BenchResult:
 
         duration_ms = d.pop("duration_ms")
 
-        created_at = isoparse(d.pop("created_at"))
+        created_at = parse_datetime(d.pop("created_at"))
 
         bench_result = cls(
             id=id,

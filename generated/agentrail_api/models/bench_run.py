@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
 
 from ..models.bench_run_status import BenchRunStatus
-
-T = TypeVar("T", bound="BenchRun")
+from ..types import parse_datetime
 
 
 @_attrs_define
@@ -43,6 +42,7 @@ class BenchRun:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
         bench_id = self.bench_id
@@ -91,8 +91,12 @@ class BenchRun:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -122,7 +126,7 @@ class BenchRun:
 
         mcp_session_id = _parse_mcp_session_id(d.pop("mcp_session_id"))
 
-        triggered_at = isoparse(d.pop("triggered_at"))
+        triggered_at = parse_datetime(d.pop("triggered_at"))
 
         def _parse_completed_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -130,7 +134,7 @@ class BenchRun:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                completed_at_type_0 = isoparse(data)
+                completed_at_type_0 = parse_datetime(data)
 
                 return completed_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
 
 from ..models.execution_kind import ExecutionKind
 from ..models.execution_status import ExecutionStatus
+from ..types import parse_datetime
 
 if TYPE_CHECKING:
     from ..models.json_object import JsonObject
-
-
-T = TypeVar("T", bound="Execution")
 
 
 @_attrs_define
@@ -48,6 +46,7 @@ class Execution:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
         kind: None | str
@@ -101,8 +100,12 @@ class Execution:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.json_object import JsonObject  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -152,7 +155,7 @@ class Execution:
 
         cost_usd = _parse_cost_usd(d.pop("cost_usd"))
 
-        created_at = isoparse(d.pop("created_at"))
+        created_at = parse_datetime(d.pop("created_at"))
 
         def _parse_completed_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -160,7 +163,7 @@ class Execution:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                completed_at_type_0 = isoparse(data)
+                completed_at_type_0 = parse_datetime(data)
 
                 return completed_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
 
 from ..models.stop_reason import StopReason
-
-T = TypeVar("T", bound="SessionStatusIdleEvent")
+from ..types import parse_datetime
 
 
 @_attrs_define
@@ -23,7 +22,7 @@ class SessionStatusIdleEvent:
     event. Within one stream, ids increase in the server's order: a later event's id is longer, or as long and
     greater character by character (zero-padded decimal ids do both). A client may drop repeats with a high-water
     mark. Ids of different streams are not comparable. """
-    type_: Literal["session.status_idle"]
+    type: Literal["session.status_idle"]
     """ Always `session.status_idle`. """
     processed_at: datetime.datetime | None
     """ When the event was emitted. """
@@ -32,9 +31,10 @@ class SessionStatusIdleEvent:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
-        type_ = self.type_
+        type_ = self.type
 
         processed_at: None | str
         if isinstance(self.processed_at, datetime.datetime):
@@ -57,8 +57,12 @@ class SessionStatusIdleEvent:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -72,7 +76,7 @@ class SessionStatusIdleEvent:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                processed_at_type_0 = isoparse(data)
+                processed_at_type_0 = parse_datetime(data)
 
                 return processed_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -85,7 +89,7 @@ class SessionStatusIdleEvent:
 
         session_status_idle_event = cls(
             id=id,
-            type_=type_,
+            type=type_,
             processed_at=processed_at,
             stop_reason=stop_reason,
         )

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
 
 from ..models.task_event_type import TaskEventType
+from ..types import parse_datetime
 
 if TYPE_CHECKING:
     from ..models.json_object import JsonObject
-
-
-T = TypeVar("T", bound="TaskLifecycleEvent")
 
 
 @_attrs_define
@@ -27,7 +25,7 @@ class TaskLifecycleEvent:
     event. Within one stream, ids increase in the server's order: a later event's id is longer, or as long and
     greater character by character (zero-padded decimal ids do both). A client may drop repeats with a high-water
     mark. Ids of different streams are not comparable. """
-    type_: TaskEventType
+    type: TaskEventType
     """ The type of a task lifecycle event. New types may be added. """
     created_at: datetime.datetime
     """ When it happened. """
@@ -40,9 +38,10 @@ class TaskLifecycleEvent:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
-        type_ = self.type_.value
+        type_ = self.type.value
 
         created_at = self.created_at.isoformat()
 
@@ -67,8 +66,12 @@ class TaskLifecycleEvent:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.json_object import JsonObject  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -76,7 +79,7 @@ class TaskLifecycleEvent:
 
         type_ = TaskEventType(d.pop("type"))
 
-        created_at = isoparse(d.pop("created_at"))
+        created_at = parse_datetime(d.pop("created_at"))
 
         sequence = d.pop("sequence")
 
@@ -86,7 +89,7 @@ class TaskLifecycleEvent:
 
         task_lifecycle_event = cls(
             id=id,
-            type_=type_,
+            type=type_,
             created_at=created_at,
             sequence=sequence,
             task_id=task_id,

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-from dateutil.parser import isoparse
 
-T = TypeVar("T", bound="UserInterruptEvent")
+from ..types import parse_datetime
 
 
 @_attrs_define
@@ -21,16 +21,17 @@ class UserInterruptEvent:
     event. Within one stream, ids increase in the server's order: a later event's id is longer, or as long and
     greater character by character (zero-padded decimal ids do both). A client may drop repeats with a high-water
     mark. Ids of different streams are not comparable. """
-    type_: Literal["user.interrupt"]
+    type: Literal["user.interrupt"]
     """ Always `user.interrupt`. """
     processed_at: datetime.datetime | None
     """ When the agent took the event up; null while it is queued. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict, with the API's field names."""
         id = self.id
 
-        type_ = self.type_
+        type_ = self.type
 
         processed_at: None | str
         if isinstance(self.processed_at, datetime.datetime):
@@ -50,8 +51,12 @@ class UserInterruptEvent:
 
         return field_dict
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """This object as a JSON string (`to_dict()` serialised)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -65,7 +70,7 @@ class UserInterruptEvent:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                processed_at_type_0 = isoparse(data)
+                processed_at_type_0 = parse_datetime(data)
 
                 return processed_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -76,7 +81,7 @@ class UserInterruptEvent:
 
         user_interrupt_event = cls(
             id=id,
-            type_=type_,
+            type=type_,
             processed_at=processed_at,
         )
 

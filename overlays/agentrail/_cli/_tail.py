@@ -34,12 +34,12 @@ def _task_json(e: TaskLifecycleEvent) -> dict[str, Any]:
         "created_at": e.created_at.isoformat(),
         "sequence": e.sequence,
         "task_id": e.task_id,
-        "data": e.data,
+        "data": e.data.to_dict(),
     }
 
 
 def _task_line(e: TaskLifecycleEvent) -> str:
-    data = json.dumps(e.data, separators=(",", ":"), sort_keys=True)
+    data = json.dumps(e.data.to_dict(), separators=(",", ":"), sort_keys=True)
     return f"{e.id}  {str(e.type):<20} {e.task_id}  #{e.sequence}  {data}"
 
 
@@ -66,7 +66,7 @@ def _session_line(e: Any) -> str:
     d = _session_json(e)
     texts = [b.get("text", "") for b in d.get("content") or () if isinstance(b, dict)]
     detail = " ".join(texts) or d.get("stop_reason") or d.get("name") or ""
-    return f"{e.id}  {e.type_:<24} {detail}".rstrip()
+    return f"{e.id}  {e.type:<24} {detail}".rstrip()
 
 
 # Event class -> (readable line, JSON object). Session events are the generated models,
