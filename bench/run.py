@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.run [--repeats N] [--only decoder,e2e] [--out PATH]
 
-Sections (one module each): decoder, typed, e2e, memory, startup, rest, concurrency.
+Sections (one module each): decoder, typed, e2e, memory, startup, rest, concurrency,
+lag.
 Each prints its table as it finishes; then every target of issues 6 and 14 is listed
 as met or missed. The
 raw figures (every round, not just medians) go to `bench/results.json`, which is
@@ -22,7 +23,16 @@ from typing import Any
 
 from bench.harness import ROOT, Section, Settings, machine, table
 
-SECTIONS = ["decoder", "typed", "e2e", "memory", "startup", "rest", "concurrency"]
+SECTIONS = [
+    "decoder",
+    "typed",
+    "e2e",
+    "memory",
+    "startup",
+    "rest",
+    "concurrency",
+    "lag",
+]
 
 
 def report(section: Section) -> str:

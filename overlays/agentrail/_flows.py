@@ -136,20 +136,21 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
         run_id, heartbeat_seconds=limits.heartbeat
     )
 
-    def missed(after: str) -> Step:
-        # The dropped results are still in /results (docs/api.md): every result
-        # after the last one handed over, in the server's order. Listing only those
-        # keeps a fill in proportion to the gap, not to the run.
+    def missed(after: str, lagged: RunLagged, until: str) -> Step:
+        # The dropped results are still in /results (docs/api.md): the ones after
+        # the last result handed over, up to the marker's id (the last dropped), in
+        # the server's order. Pages of the gap's size: a fill costs what the gap
+        # does, not what the run does.
         make = pager(
             listing,
             BenchResultPage,
             run_id,
-            limit=100,
+            limit=max(1, min(100, lagged.dropped)),
             order=None,
             cursor=None,
             after_id=after or UNSET,
         )
-        listed = yield from walk(make, limits)
+        listed = yield from walk(make, limits, until=until)
         return [(r.id, RunResult(r)) for r in listed]
 
     def handle(state: StreamState, items: Items, before: str) -> Step:
@@ -161,7 +162,7 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
                 continue  # the listing handed it over already
             if type(item) is RunLagged and fill_gaps:
                 try:
-                    more = yield from missed(before)
+                    more = yield from missed(before, item, event_id)
                 except APIError:
                     # Not fetched: resume before the marker, and the server
                     # replays what it dropped: nothing lagged after all.

@@ -182,10 +182,11 @@ def typed(
 
 
 def walk(
-    make: Callable[[str | None], Call[Any]], limits: Limits
+    make: Callable[[str | None], Call[Any]], limits: Limits, until: str = ""
 ) -> Generator[Fetch, Any, list[Any]]:
-    """Every item of a list operation, page after page, within the stall deadline;
-    a repeated cursor raises `RepeatedCursorError` instead of looping."""
+    """Every item of a list operation (up to the page holding the id `until`), page
+    after page, within the stall deadline; a repeated cursor raises
+    `RepeatedCursorError` instead of looping."""
     out: list[Any] = []
     cursor: str | None = None
     seen: frozenset[str] = frozenset()
@@ -193,6 +194,8 @@ def walk(
         call = make(cursor)
         page = yield Fetch(call, limits.timeout)
         out.extend(page.data)
+        if until and any(item.id == until for item in page.data):
+            return out
         seen = walked(call, page, seen)
         cursor = page.next_cursor if page.has_more else None
         if not cursor:

@@ -239,13 +239,28 @@ def test_after_a_filled_lag_the_stream_resumes_after_the_last_listed_result() ->
                b'data: {"dropped": 2}\n\n')  # fmt: skip
     fetch = talk.reply(Fetch, results_page([2, 3, 4]))
     assert fetch.timeout == LIMITS.timeout  # the stall deadline, not 60 s
+    # The gap after the last result handed over, in pages of the gap's size.
     assert fetch.call.request["params"]["after_id"] == "000000000001"
+    assert fetch.call.request["params"]["limit"] == 2
     kinds = [type(item).__name__ for _, item in talk.emitted]
     assert kinds == ["RunResult", "RunLagged", "RunResult", "RunResult", "RunResult"]
     assert talk.ids() == [f"{n:012d}" for n in (1, 1, 2, 3, 4)]
     talk.reply(Read, None)
     talk.reply(Sleep)
     assert headers(talk.expect(Connect))["Last-Event-ID"] == "000000000004"
+
+
+def test_a_gap_fill_stops_at_the_page_holding_the_marker_id() -> None:
+    """The listing is walked up to the last dropped result, not to the run's end."""
+    talk = Talk(run_events(1, True, LIMITS))
+    talk.reply(Connect, True)
+    talk.reply(Read, result_frame(1) + b'id: 000000000151\nevent: lagged\n'
+               b'data: {"dropped": 150}\n\n')  # fmt: skip
+    first = talk.reply(Fetch, results_page(list(range(2, 102)), cursor="c1"))
+    assert first.call.request["params"]["limit"] == 100
+    talk.reply(Fetch, results_page(list(range(102, 152)), cursor="c2"))
+    assert isinstance(talk.command, Read)  # no third page: the gap is filled
+    assert talk.ids()[-1] == "000000000151" and len(talk.ids()) == 152
 
 
 def test_a_failed_gap_fill_resumes_before_the_lag() -> None:
