@@ -215,7 +215,7 @@ def session_events(
     from agentrail_api.models.list_order import ListOrder
     from agentrail_api.models.session_event_page import SessionEventPage
 
-    from ._model_events import SESSION_EVENTS
+    from ._model_events import SESSION_EVENTS, unknown_session_event
 
     check_id("session_id", session_id)
     start = "" if after is None else check_id("after_id", after)
@@ -267,7 +267,10 @@ def session_events(
                     yield Emit(items)
                 decoder = SSEDecoder(max_event_bytes=limits.max_event_bytes)
                 while True:
-                    yield Emit((yield from receive(state, decoder, SESSION_EVENTS)))
+                    batch = receive(
+                        state, decoder, SESSION_EVENTS, unknown_session_event
+                    )
+                    yield Emit((yield from batch))
             except APIError as exc:
                 yield from retry(state, exc)
 

@@ -7,6 +7,7 @@ session or run stream, the session methods, or `agentrail.SessionEvent`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
@@ -108,6 +109,22 @@ def session_event(d: Mapping[str, Any]) -> SessionEvent:
     model = _SESSION_VARIANTS.get(str(d.get("type")), UnknownSessionEvent)
     result: SessionEvent = model.from_dict(d)
     return result
+
+
+def unknown_session_event(sse: ServerSentEvent) -> SessionEvent | None:
+    """A session-stream frame whose `event:` name SESSION_EVENTS does not know, as
+    `UnknownSessionEvent` (what the listing returns for that type), or None when it is
+    no session event at all (docs/streaming.md, "Unknown event names")."""
+    try:
+        payload = json.loads(sse.data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict) or payload.get("type") != sse.event:
+        return None
+    try:
+        return session_event(payload)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        return None
 
 
 # The tables: `event:` name -> parser of the whole frame.

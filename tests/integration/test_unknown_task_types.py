@@ -3,7 +3,8 @@
 `TaskEventType` is open (docs/api.md, "Open enums and unions"): the server may add
 `task.canceled` tomorrow. `list_events()` returns it as `TaskEventType.UNKNOWN` carrying
 its string; the live stream must hand it over the same way, and `event_types` must
-select it the same way in both. Frames that are no task event stay ignored.
+select it the same way in both. Frames that are no task event stay ignored. Session
+events of a new type likewise arrive as the listing's `UnknownSessionEvent`.
 """
 
 from __future__ import annotations
@@ -90,5 +91,28 @@ def test_the_stream_hands_over_an_unknown_type_like_the_listing(
         got = await items(only, 2)
         await close(only)
         assert [e.id for e in got] == [more[0]["id"], more[2]["id"]]
+
+    go(mode, mock, body)
+
+
+def test_a_session_stream_hands_over_an_unknown_type_like_the_listing(
+    mode: str, mock: Any
+) -> None:
+    """A session event of a type this client does not know reaches the live stream as
+    the `UnknownSessionEvent` the history listing returns, in the server's order."""
+
+    async def body(client: Any) -> None:
+        session = await resolve(client.sessions.create())
+        events = client.sessions.events(session.id)
+        stream = await resolve(events.stream(history=False))
+        new = mock.state.append_session_event(session.id, "agent.handoff", to="b")
+        known = mock.state.append_session_event(session.id, "agent.thinking")
+        mock.state.append_session_event(session.id, "agent.thinking")  # no hang if lost
+        got = await items(stream, 2)
+        await close(stream)
+        listed = (await resolve(events.list())).data
+        assert [e.id for e in got] == [new["id"], known["id"]]
+        assert type(got[0]) is type(listed[-3]) and got[0].type == "agent.handoff"
+        assert got[0].to_dict() == listed[-3].to_dict()
 
     go(mode, mock, body)
