@@ -193,12 +193,8 @@ class MockApp:
         request_id: str,
     ) -> None:
         state = self.state
-        scheme, _, key = headers.get("authorization", "").partition(" ")
-        granted = (
-            granted_scopes(state.keys, key.strip())
-            if scheme.lower() == "bearer"
-            else None
-        )
+        key = bearer_key(headers.get("authorization", ""))
+        granted = granted_scopes(state.keys, key) if key else None
         if granted is None:
             await self.error(send, 401, "missing or unknown API key", request_id)
             return
@@ -366,6 +362,12 @@ def missing_handlers(spec: Spec, missing: list[str]) -> str:
         "see docs/changing-the-spec.md)"
     )
     return "\n".join(lines)
+
+
+def bearer_key(authorization: str) -> str:
+    """The key of an `Authorization: Bearer <key>` header, or "" for anything else."""
+    scheme, _, key = authorization.partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
 
 
 def granted_scopes(keys: dict[str, list[str]], presented: str) -> list[str] | None:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
-from .app import granted_scopes
+from .app import bearer_key, granted_scopes
 
 if TYPE_CHECKING:
     from .app import MockApp
@@ -51,8 +51,7 @@ def control_router(app: MockApp, enabled: bool) -> Router:
 
     def _refusal(request: Request) -> Response | None:
         """None for the control key or a key with `admin`, else the 401 or 403."""
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        key = key.strip() if scheme.lower() == "bearer" else ""
+        key = bearer_key(request.headers.get("authorization", ""))
         control_key = app.control_key
         if control_key and hmac.compare_digest(key.encode(), control_key.encode()):
             return None

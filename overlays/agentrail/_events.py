@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
@@ -39,6 +39,9 @@ from ._sse import ServerSentEvent
 
 if TYPE_CHECKING:
     from agentrail_api.models.bench_result import BenchResult
+
+
+E = TypeVar("E")
 
 
 class _Serialisable:
@@ -265,26 +268,36 @@ TASK_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {
 }
 
 
-def unknown_task_event(sse: ServerSentEvent) -> TaskLifecycleEvent | None:
-    """A task-stream frame whose `event:` name TASK_EVENTS does not know, as the
-    listing hands it over, or None when it is no task event at all.
+def recognised(
+    build: Callable[[dict[str, Any]], E],
+) -> Callable[[ServerSentEvent], E | None]:
+    """A parser for frames whose `event:` name a stream's table does not know: the
+    event `build` makes of the frame's data when that data is an event of that very
+    type, else None (skipped as unknown).
 
-    `TaskEventType` is open (docs/api.md, "Open enums and unions"): `list_events()`
-    returns a type this client does not know as `TaskEventType.UNKNOWN` carrying its
-    string, so the stream must too. A frame is such an event when its data is a task
-    lifecycle event of that very type; anything else (another kind of frame, which
-    the stream's documentation says to ignore) is None, to be skipped as unknown.
+    The API's enums are open (docs/api.md, "Open enums and unions"): a listing hands
+    over a type this client does not know as its unknown variant, so the live stream
+    must too; any other frame stays ignored, as the stream's documentation says.
     """
-    try:
-        payload = _loads(sse.data)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(payload, dict) or payload.get("type") != sse.event:
-        return None
-    try:
-        return _task_event(payload)
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
-        return None
+
+    def parse(sse: ServerSentEvent) -> E | None:
+        try:
+            payload = _loads(sse.data)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(payload, dict) or payload.get("type") != sse.event:
+            return None
+        try:
+            return build(payload)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            return None
+
+    return parse
+
+
+# A task event of a type this client does not know: `TaskEventType.UNKNOWN` carrying
+# its string, as `list_events()` returns it.
+unknown_task_event = recognised(_task_event)
 
 
 LOG_EVENTS: Mapping[str, Callable[[ServerSentEvent], Any]] = {

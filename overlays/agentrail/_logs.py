@@ -11,10 +11,18 @@ from __future__ import annotations
 import logging
 import os
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 
+if TYPE_CHECKING:
+    from ._state import StreamState
+
 log = logging.getLogger("agentrail")
+# A library's records go where the application sends them: without this, Python's
+# last-resort handler would print WARNING lines to stderr (logging HOWTO, "Configuring
+# Logging for a Library").
+log.addHandler(logging.NullHandler())
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 
@@ -83,4 +91,20 @@ def log_retry(
         attempt,
         retries,
         error,
+    )
+
+
+def log_reconnect(state: StreamState, error: Exception, delay: float) -> None:
+    # The first reconnect after a connection that worked is routine (a proxy's idle
+    # timeout); more in a row mean the API is unwell.
+    log.log(
+        logging.INFO if state.attempts == 1 else logging.WARNING,
+        "stream %s: %s; %s in %.2f s (attempt %d of %d, last event id %r)",
+        state.name,
+        error,
+        "reconnecting" if state.opened else "retrying the open",
+        delay,
+        state.attempts,
+        state.attempt_limit,
+        state.last_event_id,
     )

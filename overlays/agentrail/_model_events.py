@@ -7,7 +7,6 @@ session or run stream, the session methods, or `agentrail.SessionEvent`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
@@ -30,7 +29,14 @@ from agentrail_api.models.user_interrupt_event import UserInterruptEvent
 from agentrail_api.models.user_message_event import UserMessageEvent
 from agentrail_api.models.verdict import Verdict
 
-from ._events import RunLagged, RunResult, RunTerminal, _checked, _datetime
+from ._events import (
+    RunLagged,
+    RunResult,
+    RunTerminal,
+    _checked,
+    _datetime,
+    recognised,
+)
 from ._sse import ServerSentEvent
 
 SessionEvent: TypeAlias = (
@@ -111,20 +117,9 @@ def session_event(d: Mapping[str, Any]) -> SessionEvent:
     return result
 
 
-def unknown_session_event(sse: ServerSentEvent) -> SessionEvent | None:
-    """A session-stream frame whose `event:` name SESSION_EVENTS does not know, as
-    `UnknownSessionEvent` (what the listing returns for that type), or None when it is
-    no session event at all (docs/streaming.md, "Unknown event names")."""
-    try:
-        payload = json.loads(sse.data)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(payload, dict) or payload.get("type") != sse.event:
-        return None
-    try:
-        return session_event(payload)
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
-        return None
+# A session event of a type this client does not know: the `UnknownSessionEvent` the
+# history listing returns for it.
+unknown_session_event = recognised(session_event)
 
 
 # The tables: `event:` name -> parser of the whole frame.

@@ -78,12 +78,6 @@ class Dropped(APIConnectionError):
     """The server ended the response without a terminal event (maybe mid-event)."""
 
 
-def id_key(event_id: str) -> tuple[int, str]:
-    """The order of the ids of one stream: shorter first, then character by character
-    (openapi.yaml `EventId`), which sorts zero-padded and plain decimal ids alike."""
-    return len(event_id), event_id
-
-
 class StreamState:
     """What a stream remembers between connections; no I/O.
 
@@ -127,7 +121,12 @@ class StreamState:
         return self._max_reconnects if self.opened else self._open_retries
 
     def accept(self, event_id: str) -> bool:
-        """Record `event_id`; False if it is not after the last one (a repeat)."""
+        """Record `event_id`; False if it is not after the last one (a repeat).
+
+        The ids of one stream increase shorter first, then character by character
+        (openapi.yaml `EventId`), which orders zero-padded and plain decimal ids alike;
+        compared inline, not through a key function: this runs for every event.
+        """
         last = self.last_event_id
         if last and (
             len(event_id) < len(last)

@@ -10,7 +10,6 @@ connecting again. No I/O: the drivers in `_stream.py` carry the commands out.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
@@ -20,6 +19,7 @@ import httpx
 
 from ._base import Call, walked
 from ._errors import APIError, APIResponseValidationError, EventDecodeError
+from ._logs import log, log_reconnect
 from ._options import StreamSettings
 from ._sse import ServerSentEvent, SSEDecoder
 from ._state import (
@@ -33,12 +33,6 @@ from ._state import (
     StreamState,
 )
 from ._validate import check_range
-
-log = logging.getLogger("agentrail")
-# A library's records go where the application sends them: without this, Python's
-# last-resort handler would print WARNING lines to stderr (logging HOWTO, "Configuring
-# Logging for a Library").
-log.addHandler(logging.NullHandler())
 
 Items = list[tuple[str, Any]]
 Parser = Callable[[ServerSentEvent], Any]
@@ -205,20 +199,7 @@ def walk(
 def retry(state: StreamState, error: APIError) -> Generator[Sleep, Any, None]:
     """Wait before connecting again; `on_disconnect` raises when `error` is final."""
     delay = state.on_disconnect(error)
-    # The first reconnect after a connection that worked is routine (a proxy's idle
-    # timeout); more in a row mean the API is unwell.
-    level = logging.INFO if state.attempts == 1 else logging.WARNING
-    log.log(
-        level,
-        "stream %s: %s; %s in %.2f s (attempt %d of %d, last event id %r)",
-        state.name,
-        error,
-        "reconnecting" if state.opened else "retrying the open",
-        delay,
-        state.attempts,
-        state.attempt_limit,
-        state.last_event_id,
-    )
+    log_reconnect(state, error, delay)
     yield Sleep(delay)
 
 

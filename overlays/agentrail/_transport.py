@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -159,6 +160,26 @@ class _Transport:
             open_backoff=self.backoff,
         )
 
+    def paged(
+        self,
+        kind: type[Page[Any]] | type[AsyncPage[Any]],
+        make: Callable[[str | None], Call[Any]],
+        options: Mapping[str, Any] | None,
+        call: Call[Any],
+        seen: frozenset[str],
+        model: Any,
+    ) -> Any:
+        """The page `call` answered with `model`; its next page comes from the plain
+        transport, with the same options and the cursors sent so far."""
+        sent = walked(call, model, seen)
+        plain = self.plain
+        return kind(
+            model.data,
+            model.has_more,
+            _cursor(model),
+            next=lambda c: plain.page(make, options, c, sent),
+        )
+
     def result(self, call: Call[T], response: httpx.Response) -> Any:
         """The call's result, or (raw) its `APIResponse`; raises the error it is."""
         if self.raw:
@@ -218,22 +239,10 @@ class Transport(_Transport):
         seen: frozenset[str] = frozenset(),
     ) -> Page[Any]:
         """A page of a list; iterating it walks the rest (with the same options)."""
-        plain: Transport = self.plain
         call = make(cursor)
-
-        def paged(model: Any) -> Page[Any]:
-            walked_ = walked(call, model, seen)
-            return Page(
-                model.data,
-                model.has_more,
-                _cursor(model),
-                next=lambda c: plain.page(make, options, c, walked_),
-            )
-
         answer = self.request(call, options)
-        if self.raw:
-            return answer.map(paged)  # type: ignore[no-any-return]
-        return paged(answer)
+        paged = partial(self.paged, Page, make, options, call, seen)
+        return answer.map(paged) if self.raw else paged(answer)  # type: ignore[no-any-return]
 
     def collect(
         self, make: Callable[[str | None], Call[Any]], options: Mapping[str, Any]
@@ -319,22 +328,10 @@ class AsyncTransport(_Transport):
         seen: frozenset[str] = frozenset(),
     ) -> AsyncPage[Any]:
         """A page of a list; `async for` walks the rest (with the same options)."""
-        plain: AsyncTransport = self.plain
         call = make(cursor)
-
-        def paged(model: Any) -> AsyncPage[Any]:
-            walked_ = walked(call, model, seen)
-            return AsyncPage(
-                model.data,
-                model.has_more,
-                _cursor(model),
-                next=lambda c: plain.page(make, options, c, walked_),
-            )
-
         answer = await self.request(call, options)
-        if self.raw:
-            return answer.map(paged)  # type: ignore[no-any-return]
-        return paged(answer)
+        paged = partial(self.paged, AsyncPage, make, options, call, seen)
+        return answer.map(paged) if self.raw else paged(answer)  # type: ignore[no-any-return]
 
     async def collect(
         self, make: Callable[[str | None], Call[Any]], options: Mapping[str, Any]

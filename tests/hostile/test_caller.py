@@ -25,6 +25,7 @@ import yaml
 import agentrail
 from agentrail import InvalidArgumentError
 from tests.twin import resolve, run
+from tests.unit.test_surface import methods as surface_methods
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -88,20 +89,11 @@ TEXT = {"title", "summary", "name", "channel", "notes"}  # any str is valid
 
 
 def methods(client: Any) -> Iterator[tuple[str, Any]]:
-    """Every public method of the client and its resource groups, by dotted name."""
-    groups = {
-        "": client,
-        "sessions.": client.sessions,
-        "tasks.": client.tasks,
-        "benches.": client.benches,
-        "bench_runs.": client.bench_runs,
-        "sessions.events(s1).": client.sessions.events("s1"),
-        "sessions.logs(s1).": client.sessions.logs("s1"),
-    }
-    for prefix, group in groups.items():
-        for name, method in inspect.getmembers(group, inspect.ismethod):
-            if not name.startswith("_") and name not in ("close", "aclose"):
-                yield prefix + name, method
+    """Every public method of the client and its resource groups but close/aclose,
+    by dotted name."""
+    for label, method in surface_methods(client):
+        if label not in ("close", "aclose"):
+            yield label, method
 
 
 def attacks(method: Any) -> Iterator[tuple[str, Any, dict[str, Any]]]:
