@@ -32,7 +32,7 @@ import httpx_sse
 
 import agentrail
 from agentrail import StreamOptions, _flows
-from agentrail._events import _loads
+from agentrail._json import loads
 from agentrail_api.models.task_lifecycle_event import TaskLifecycleEvent
 from bench.harness import (
     ADMIN_KEY,
@@ -108,7 +108,7 @@ CONSUMERS: dict[str, Callable[[Any, str, int], int]] = {
     "httpx-sse": consume_httpx_sse(None),
     "httpx-sse + json.loads": consume_httpx_sse(json.loads),
     "httpx-sse + json.loads + from_dict": consume_httpx_sse(_typed),
-    "(agentrail, JSON not typed)": diagnostic(lambda sse: _loads(sse.data)),
+    "(agentrail, JSON not typed)": diagnostic(lambda sse: loads(sse.data)),
     "(agentrail, data not parsed)": diagnostic(lambda sse: sse),
 }
 

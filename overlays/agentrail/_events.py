@@ -35,6 +35,7 @@ from agentrail_api.models.task_lifecycle_event import (
 )
 
 from ._errors import EventDecodeError
+from ._json import decode, loads
 from ._sse import ServerSentEvent
 
 if TYPE_CHECKING:
@@ -118,34 +119,17 @@ class SessionLogEvent(_Serialisable):
     def json(self) -> Any:
         """`data` parsed as JSON; raises `EventDecodeError` if it is not JSON."""
         try:
-            return json.loads(self.data)
+            return loads(self.data)
         except (ValueError, RecursionError) as exc:
             raise EventDecodeError(
                 f"log event {self.id!r}: data is not JSON", last_event_id=self.id
             ) from exc
 
 
-# `json.loads` wraps the C scanner in Python frames and two regex matches for the
-# whitespace around the value, which cost more than scanning a small event
-# (bench/typed.py: decode JSON once, cheaply). The scanner's answer is taken when it
-# read the whole string; anything else (whitespace, trailing data, errors) goes to
-# `json.loads` for its exact result or error.
-_scan: Callable[[str, int], tuple[Any, int]]
-_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
-
-
-def _loads(text: str) -> Any:
-    try:
-        value, end = _scan(text, 0)
-    except Exception:  # StopIteration, JSONDecodeError, RecursionError: say it exactly
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
-
-
 def _payload(sse: ServerSentEvent) -> dict[str, Any]:
-    """The frame's data by `json.loads`, for its exact value or error (typed)."""
+    """The frame's data as a JSON object, or `EventDecodeError`."""
     try:
-        value = json.loads(sse.data)
+        value = loads(sse.data)
     except (ValueError, RecursionError) as exc:  # nesting past the recursion limit
         raise EventDecodeError(
             f"{sse.event!r} event {sse.id!r}: data is not JSON", last_event_id=sse.id
@@ -163,18 +147,17 @@ def _checked(
 ) -> Callable[[ServerSentEvent], Any]:
     """Turn a parser of a JSON object into a parser of an event, with typed errors.
 
-    The event's data is scanned once, in the one frame of `parse_event` (a call less
-    per event is a tenth of typing one, bench/typed.py); anything unusual goes to
-    `json.loads` for its exact value or error.
+    The event's data is parsed once, by msgspec in the one frame of `parse_event` (a
+    call less per event is a tenth of typing one, bench/typed.py); anything it refuses
+    goes to `_payload` for `json.loads`'s exact value or error (`_json`).
     """
 
     def parse_event(sse: ServerSentEvent) -> Any:
-        data = sse.data
         try:
-            payload, end = _scan(data, 0)
-            if end != len(data) or type(payload) is not dict:
+            payload = decode(sse.data)
+            if type(payload) is not dict:
                 raise ValueError
-        except Exception:  # StopIteration, JSONDecodeError, RecursionError, ...
+        except Exception:  # DecodeError, ValidationError, ...: json.loads decides
             payload = _payload(sse)
         try:
             return parse(payload)
@@ -219,17 +202,17 @@ def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
     except ValueError:
         created_at = _datetime(stamp)
     payload = _new(JsonObject)
-    _set_json_object(payload, data)  # the stream's own parse: nobody else holds it
+    payload.additional_properties = data  # the stream's own parse: nobody else holds it
     event = _new(TaskLifecycleEvent)
-    _set_id(event, id_ if type(id_) is str else str(id_))
-    _set_type(event, _TASK_TYPES.get(kind) or TaskEventType(kind))  # a dict: 10x faster
-    _set_created_at(event, created_at)
-    _set_sequence(event, sequence if type(sequence) is int else int(sequence))
-    _set_task_id(event, task_id if type(task_id) is str else str(task_id))
-    _set_data(event, payload)
+    event.id = id_ if type(id_) is str else str(id_)
+    event.type = _TASK_TYPES.get(kind) or TaskEventType(kind)  # a dict: 10x faster
+    event.created_at = created_at
+    event.sequence = sequence if type(sequence) is int else int(sequence)
+    event.task_id = task_id if type(task_id) is str else str(task_id)
+    event.data = payload
     # Rare: keys this client does not know yet, kept as from_dict keeps them.
     extra = {k: v for k, v in d.items() if k not in _KNOWN} if len(d) > _N_KNOWN else {}
-    _set_additional(event, extra)
+    event.additional_properties = extra
     return event
 
 
@@ -238,25 +221,12 @@ _fromisoformat = datetime.datetime.fromisoformat
 
 _TASK_TYPES: dict[Any, TaskEventType] = {t.value: t for t in TaskEventType}
 
-# Writing the slots directly skips attrs' __init__ and the factory of
-# `additional_properties`: a fifth of typing an event (bench/typed.py). Same class,
-# same values (tests/unit/test_one_class.py compares the two ways).
+# The models are plain attrs classes with slots: the instance is made without attrs'
+# __init__ and the factory of `additional_properties`, its slots assigned one by one
+# (the interpreter's fast path for slots, three times faster than calling each slot's
+# `__set__`; bench/typed.py). Same class, same values (tests/unit/test_one_class.py
+# compares the two ways, and fails if a field of the model is left unset).
 _new = object.__new__
-(
-    _set_id,
-    _set_type,
-    _set_created_at,
-    _set_sequence,
-    _set_task_id,
-    _set_data,
-    _set_additional,
-) = (
-    TaskLifecycleEvent.__dict__[f.name].__set__
-    for f in attrs.fields(TaskLifecycleEvent)
-)
-(_set_json_object,) = (
-    JsonObject.__dict__[f.name].__set__ for f in attrs.fields(JsonObject)
-)
 # The JSON names of the model's fields (its attributes are spelled the same).
 _KNOWN = frozenset(f.name for f in attrs.fields(TaskLifecycleEvent) if f.init)
 _N_KNOWN = len(_KNOWN)
@@ -282,7 +252,7 @@ def recognised(
 
     def parse(sse: ServerSentEvent) -> E | None:
         try:
-            payload = _loads(sse.data)
+            payload = loads(sse.data)
         except (ValueError, RecursionError):
             return None
         if not isinstance(payload, dict) or payload.get("type") != sse.event:

@@ -26,12 +26,12 @@ comments never pile up. Events are named tuples, built without a Python frame.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from agentrail._errors import EventDecodeError, EventTooLargeError
+from agentrail._json import loads
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
@@ -79,7 +79,7 @@ class ServerSentEvent(NamedTuple):
     def json(self) -> Any:
         """Parse `data` as JSON; raise `EventDecodeError` if it is not JSON."""
         try:
-            return json.loads(self.data)
+            return loads(self.data)  # json.loads's value, faster (_json)
         except (ValueError, RecursionError) as exc:
             # Name the event, never echo the data: it may be large or sensitive.
             raise EventDecodeError(
