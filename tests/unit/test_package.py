@@ -226,12 +226,10 @@ def test_wheel_ships_the_packages_typed(wheel: Path) -> None:
     assert tops == {"agentrail", "agentrail_api", "agentrail_mock"}
 
 
-def test_wheel_depends_on_httpx_anyio_attrs_dateutil_and_sniffio_only(
-    wheel: Path,
-) -> None:
+def test_wheel_depends_on_the_listed_runtime_dependencies_only(wheel: Path) -> None:
     """The runtime dependencies are httpx, anyio (httpx's own, for async sleeps on
-    asyncio and trio), attrs, python-dateutil and sniffio (which httpcore looks for
-    on every lock), nothing else."""
+    asyncio and trio), attrs, python-dateutil, sniffio (which httpcore looks for on
+    every lock) and msgspec (event payloads), nothing else."""
     with zipfile.ZipFile(wheel) as zf:
         meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         meta = email.message_from_bytes(zf.read(meta_name))
@@ -240,6 +238,7 @@ def test_wheel_depends_on_httpx_anyio_attrs_dateutil_and_sniffio_only(
         "anyio",
         "attrs",
         "httpx",
+        "msgspec",
         "python-dateutil",
         "sniffio",
     ]
