@@ -128,15 +128,13 @@ class StreamState:
         compared inline, not through a key function: this runs for every event.
         """
         last = self.last_event_id
-        if last and (
-            len(event_id) < len(last)
-            or (len(event_id) == len(last) and event_id <= last)
-        ):
-            self.duplicates += 1
-            return False
-        self.last_event_id = event_id
-        self.attempts = 0
-        return True
+        size, last_size = len(event_id), len(last)
+        if (event_id > last if size == last_size else size > last_size) or not last:
+            self.last_event_id = event_id
+            self.attempts = 0
+            return True
+        self.duplicates += 1
+        return False
 
     def rewind(self, last_event_id: str) -> None:
         """Resume from `last_event_id`: the next connect gets the server to replay

@@ -150,25 +150,27 @@ def typed(
 ) -> Items:
     """The new, known, well-formed `events` as `(id, item)`, marked as seen."""
     out: Items = []
+    append, get, accept = out.append, table.get, state.accept  # per event: bound once
     for sse in events:
         # The type first: a frame without `id:` inherits the previous id (WHATWG
         # 9.2.6), so an unknown one would otherwise be miscounted as a repeat.
-        parse = table.get(sse.event)
-        # A name the table does not know is kept only when `default` recognises the
-        # frame (a task event of a type added after this client: docs/streaming.md,
-        # "Unknown event names"); anything else is skipped as unknown.
-        kept = default(sse) if parse is None and default is not None else None
-        if parse is None and kept is None:
-            state.unknown += 1
-            log.debug("skipping unknown event type %r (id %r)", sse.event, sse.id)
-            continue
-        if sse.id and not state.accept(sse.id):
-            continue  # delivered before (at-least-once delivery, docs/api.md)
+        parse = get(sse.event)
         if parse is None:
-            out.append((sse.id, kept))
+            # A name the table does not know is kept only when `default` recognises
+            # the frame (a task event of a type added after this client:
+            # docs/streaming.md, "Unknown event names"); anything else is skipped.
+            kept = default(sse) if default is not None else None
+            if kept is None:
+                state.unknown += 1
+                log.debug("skipping unknown event type %r (id %r)", sse.event, sse.id)
+            elif not sse.id or accept(sse.id):
+                append((sse.id, kept))
             continue
+        event_id = sse.id
+        if event_id and not accept(event_id):
+            continue  # delivered before (at-least-once delivery, docs/api.md)
         try:
-            out.append((sse.id, parse(sse)))
+            append((event_id, parse(sse)))
         except EventDecodeError as exc:
             state.malformed += 1
             log.debug("skipping malformed event: %s", exc)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentrail import EventDecodeError, ServerSentEvent
-from agentrail._events import LOG_EVENTS, TASK_EVENTS
+from agentrail._events import LOG_EVENTS, TASK_EVENTS, _parse_task
 from agentrail._model_events import RUN_EVENTS, SESSION_EVENTS
 
 pytestmark = pytest.mark.timeout(120)
@@ -135,3 +135,64 @@ def test_any_value_in_any_field_is_an_event_or_a_decode_error(
 def test_any_data_is_an_event_or_a_decode_error(name: str, value: Any) -> None:
     """Any JSON document, or any text at all, as the data of any known event."""
     survives(name, value if isinstance(value, str) else json.dumps(value))
+
+
+def same_task_event(data: str) -> None:
+    """The task table's parser (msgspec's one-pass read for the usual form) and the
+    general one (a dict, then the model's fields) give equal events or equal errors."""
+    sse = ServerSentEvent("task.updated", data, "7")
+    try:
+        expected = _parse_task(sse)
+    except EventDecodeError as exc:
+        with pytest.raises(EventDecodeError) as raised:
+            TASK_EVENTS["task.updated"](sse)
+        assert str(raised.value) == str(exc)
+    else:
+        got = TASK_EVENTS["task.updated"](sse)
+        assert got == expected
+        assert type(got.created_at.tzinfo) is type(expected.created_at.tzinfo)
+        assert type(got.sequence) is type(expected.sequence)
+
+
+@settings(max_examples=500, deadline=None)
+@given(field=st.data(), value=JSON, extra=st.booleans())
+def test_the_fast_task_parser_agrees_with_the_general_one(
+    field: Any, value: Any, extra: bool
+) -> None:
+    """One field of a task event set to any JSON value, removed, or an unknown key
+    added: the same event or the same error either way."""
+    data = dict(VALID["task.updated"])
+    key = field.draw(st.sampled_from(sorted(data)))
+    if value is None and field.draw(st.booleans()):
+        del data[key]
+    else:
+        data[key] = value
+    if extra:
+        data[field.draw(st.text(max_size=8))] = value
+    same_task_event(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        *HOSTILE,
+        json.dumps(VALID["task.updated"]).replace(
+            '{"id": "1"', '{"id": "0", "id": "1"'
+        ),
+        json.dumps({**VALID["task.updated"], "created_at": "2026-01-02t03:04:05z"}),
+        json.dumps(
+            {**VALID["task.updated"], "created_at": "2026-01-02T03:04:05+02:00"}
+        ),
+        json.dumps({**VALID["task.updated"], "created_at": "2026-01-02T03:04:05"}),
+        json.dumps({**VALID["task.updated"], "sequence": 1.0}),
+        json.dumps({**VALID["task.updated"], "sequence": True}),
+        json.dumps({**VALID["task.updated"], "sequence": 2**70}),
+        json.dumps({**VALID["task.updated"], "type": "task.someday"}),
+        json.dumps({**VALID["task.updated"], "data": {"\u00e9": [1e300, None]}}),
+        " " + json.dumps(VALID["task.updated"]) + "\n",
+    ],
+)
+def test_the_fast_task_parser_agrees_on_edge_cases(data: str) -> None:
+    """Duplicate keys, timestamps in other forms, numbers of other types, an unknown
+    type, whitespace, hostile data: the same event or the same error either way."""
+    same_task_event(data)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import agentrail
 from agentrail._state import StreamState
@@ -146,3 +148,19 @@ def test_the_stall_deadline_is_the_read_timeout() -> None:
     )
     assert got.heartbeat == 4
     assert got.timeout.read == 12.0 and got.timeout.connect == 2.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="019a", max_size=3), st.lists(st.text(alphabet="019a", max_size=3))
+)
+def test_an_id_is_kept_when_it_sorts_after_the_mark(start: str, ids: list[str]) -> None:
+    """`accept` keeps an id exactly when it sorts after the last one kept by (length,
+    characters), or when none is kept yet (openapi.yaml `EventId`)."""
+    state = StreamState(last_event_id=start)
+    mark = start
+    for event_id in ids:
+        after = not mark or (len(event_id), event_id) > (len(mark), mark)
+        assert state.accept(event_id) is after
+        mark = event_id if after else mark
+    assert state.last_event_id == mark
