@@ -195,6 +195,41 @@ class SSEDecoder:
             if self._size + self._pending_len > self._cap:
                 return self._within_cap([])
             return []
+        pending = self._pending
+        if pending and not self._lines_end and not self._opened:
+            # The open block is one unterminated line (a long event arriving in
+            # reads): when this read ends it with a blank line and it is a data line,
+            # dispatch it here (9.2.6), its value decoded once.
+            cut = data.find(b"\n")
+            first = pending[0]
+            if (
+                cut < last
+                and data[cut + 1] == 10
+                and len(first) > 5
+                and first.startswith(b"data:")
+                and self._size + self._pending_len + cut < self._cap  # as _oversized
+            ):
+                pending[0] = first[6:] if first[5] == 32 else first[5:]
+                pending.append(data[:cut])
+                text = b"".join(pending).decode("utf-8", "replace")
+                fields = ("message", text, self._last_event_id, None)
+                events = [_new(ServerSentEvent, fields)]
+                self._size = 0
+                if last < cut + 2:  # the rest opens the next block, no line ends
+                    rest = data[cut + 2 :]
+                    self._pending = [rest] if rest else []
+                    self._pending_len = len(rest)
+                    return self._within_cap(events) if len(rest) > self._cap else events
+                self._pending = []
+                self._pending_len = 0
+                return self._lines(data[cut + 2 :], last - cut - 2, events)
+        return self._lines(data, last, [])
+
+    def _lines(
+        self, data: bytes, last: int, events: list[ServerSentEvent]
+    ) -> list[ServerSentEvent]:
+        """Take a read whose line ends are LF only, the last at `last`; return
+        `events` and those it completes."""
         end = data.rfind(b"\n\n", 0, last + 1) + 2
         if end < 2:
             # An LF first is a blank line if the last byte kept ended a line (or
@@ -202,7 +237,7 @@ class SSEDecoder:
             kept = self._pending
             end = 1 if data[0] == 10 and (not kept or kept[-1][-1] == 10) else 0
         if not end:
-            return self._keep(data, last, [])
+            return self._keep(data, last, events)
         prior, lf_kept = self._pending_len, self._lines_end > 0
         if self._pending:
             self._pending.append(data[:end])
@@ -211,7 +246,6 @@ class SSEDecoder:
             closed = data[:end]
         self._pending = []
         self._pending_len = self._lines_end = 0
-        events: list[ServerSentEvent] = []
         if self._size + len(closed) > self._cap:
             # Only a read this large can close an event over the cap: find it.
             cut = self._oversized(closed)
