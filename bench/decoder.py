@@ -502,7 +502,7 @@ def run(settings: Settings) -> Section:
         "x core: both decoders fed the reads directly, without httpx (httpx-sse's "
         "least cost; naive x likewise); decode floor x: httpx-sse against UTF-8 "
         "decoding of each event's data alone, the most any decoder handing over str "
-        "could reach; targets: >= 2 x on small events, >= 1.5 x on other shapes, >= 1 x "
-        "(never slower) on 1 B reads"
+        "could reach; targets: >= 2 x on small events, >= 1.5 x on other shapes, "
+        ">= 1 x (never slower) on 1 B reads"
     )
     return section
