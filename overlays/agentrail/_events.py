@@ -259,13 +259,14 @@ def _task_frame(sse: ServerSentEvent) -> TaskLifecycleEvent:
     try:
         read = _read_task(sse.data)
         created_at = _fromisoformat(read.created_at)
+        kind = _TASK_TYPES.get(read.type) or TaskEventType(read.type)  # a dict: faster
     except Exception:  # msgspec's DecodeError, ValidationError, ValueError, ...
         return _parse_task(sse)  # type: ignore[no-any-return]
     payload = _new(JsonObject)
     payload.additional_properties = read.data
     event = _new(TaskLifecycleEvent)
     event.id = read.id
-    event.type = _TASK_TYPES.get(read.type) or TaskEventType(read.type)
+    event.type = kind
     event.created_at = created_at
     event.sequence = read.sequence
     event.task_id = read.task_id
