@@ -155,7 +155,7 @@ def streams(draw: Any) -> bytes:
             out.append(line + draw(st.sampled_from(["\n", "\r", "\r\n"])))
         out.append(draw(st.sampled_from(["\n", "\r", "\r\n"])))  # the blank line
     if draw(st.booleans()):
-        out.append("data: cut short" + draw(st.sampled_from(["", "\n", "\r"])))
+        out.append("data: " + draw(VALUES) + draw(st.sampled_from(["", "\n", "\r"])))
     return "".join(out).encode()
 
 
@@ -256,6 +256,82 @@ def test_under_a_cap_only_the_typed_size_error_is_raised(
             assert exc.limit == cap  # what the caller configured
     expected = whatwg(stream)[0]
     assert got == expected[: len(got)]
+
+
+@st.composite
+def data_lines(draw: Any) -> bytes:
+    """OpenAI-style streams: lone `data:` lines (long ones too) and blank lines, in any
+    line ends, maybe cut short at the end; no comments, so every split of them is
+    held to the same cap as one read."""
+    out: list[str] = []
+    for _ in range(draw(st.integers(0, 5))):
+        sep = draw(st.sampled_from(["data:", "data: ", "data:  "]))
+        ends = [draw(st.sampled_from(["\n", "\r", "\r\n"])) for _ in range(2)]
+        out.append(sep + draw(VALUES) + ends[0] + ends[1])
+        if draw(st.integers(0, 4)) == 0:
+            out.append(draw(st.sampled_from(["\n", "\r\n"])))  # another blank line
+    if draw(st.booleans()):
+        out.append("data: " + draw(VALUES) + draw(st.sampled_from(["", "\n", "\r"])))
+    return "".join(out).encode()
+
+
+def decode_capped(reads: list[bytes], cap: int | None) -> tuple[Any, ...]:
+    """The events up to an error, the error's text, and the end state."""
+    decoder = SSEDecoder(max_event_bytes=cap)
+    events: list[ServerSentEvent] = []
+    try:
+        for read in reads:
+            events += decoder.feed(read)
+        events += decoder.end()
+    except EventTooLargeError as exc:
+        return events, str(exc)
+    return events, decoder.last_event_id, decoder.ended_mid_event
+
+
+@FUZZ
+@given(data=st.data())
+def test_lone_data_lines_in_any_split_give_what_one_read_gives(data: Any) -> None:
+    """A stream of lone data lines cut anywhere gives the events, the size error (after
+    the same events) and the end state of one read; the reference's events if no cap."""
+    stream = data.draw(data_lines())
+    reads = data.draw(splits(stream))
+    # Caps around the size of some line (where one is kept and the next refused), or
+    # anything.
+    sizes = [len(line) for line in stream.replace(b"\r", b"\n").split(b"\n") if line]
+    near = [size + d for size in sizes for d in (-1, 0, 1, 2) if size + d > 0]
+    cap = data.draw(
+        st.one_of(st.none(), st.integers(1, len(stream) + 2), st.sampled_from(near))
+        if near
+        else st.none()
+    )
+    whole = decode_capped([stream], cap)
+    assert decode_capped(reads, cap) == whole
+    if cap is None:
+        assert whole[0] == whatwg(stream)[0]
+
+
+LINE = b"data: " + b"a" * 20 + b"\n\n"  # 27 bytes: 26 for the cap (line and LF)
+
+
+@pytest.mark.parametrize(
+    ("stream", "cap"),
+    [
+        (LINE + b"data: " + b"b" * 50, 40),  # then a line over the cap, unended
+        (LINE + b"data: " + b"b" * 50 + b"\n\n" + LINE, 40),  # ended, then more
+        (LINE + LINE, 26),  # lines of exactly the cap
+        (LINE + LINE, 25),  # one byte over it
+        (LINE + b"\n" + LINE, 26),  # a blank line between
+    ],
+)
+def test_the_read_that_ends_a_data_line_keeps_the_cap_on_what_follows(
+    stream: bytes, cap: int
+) -> None:
+    """A read that completes a data line begun in an earlier read holds what follows
+    it in that read to the cap as one read would, at every split point inside the
+    first line."""
+    whole = decode_capped([stream], cap)
+    for cut in range(1, len(LINE) - 2):
+        assert decode_capped([stream[:cut], stream[cut:]], cap) == whole
 
 
 def test_the_reference_reads_the_standards_examples() -> None:
