@@ -144,8 +144,8 @@ def _payload(sse: ServerSentEvent) -> dict[str, Any]:
 
 
 def _checked(
-    parse: Callable[[dict[str, Any]], Any],
-) -> Callable[[ServerSentEvent], Any]:
+    parse: Callable[[dict[str, Any]], E],
+) -> Callable[[ServerSentEvent], E]:
     """Turn a parser of a JSON object into a parser of an event, with typed errors.
 
     The event's data is parsed once, by msgspec in the one frame of `parse_event` (a
@@ -153,7 +153,7 @@ def _checked(
     goes to `_payload` for `json.loads`'s exact value or error (`_json`).
     """
 
-    def parse_event(sse: ServerSentEvent) -> Any:
+    def parse_event(sse: ServerSentEvent) -> E:
         try:
             payload = decode(sse.data)
             if type(payload) is not dict:
@@ -202,17 +202,38 @@ def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
         created_at = _fromisoformat(stamp)
     except ValueError:
         created_at = _datetime(stamp)
-    payload = _new(JsonObject)
-    payload.additional_properties = data  # the stream's own parse: nobody else holds it
-    event = _new(TaskLifecycleEvent)
-    event.id = id_ if type(id_) is str else str(id_)
-    event.type = _TASK_TYPES.get(kind) or TaskEventType(kind)  # a dict: 10x faster
-    event.created_at = created_at
-    event.sequence = sequence if type(sequence) is int else int(sequence)
-    event.task_id = task_id if type(task_id) is str else str(task_id)
-    event.data = payload
     # Rare: keys this client does not know yet, kept as from_dict keeps them.
     extra = {k: v for k, v in d.items() if k not in _KNOWN} if len(d) > _N_KNOWN else {}
+    return _task(
+        id_ if type(id_) is str else str(id_),
+        _TASK_TYPES.get(kind) or TaskEventType(kind),  # a dict: 10x faster
+        created_at,
+        sequence if type(sequence) is int else int(sequence),
+        task_id if type(task_id) is str else str(task_id),
+        data,  # the stream's own parse: nobody else holds it
+        extra,
+    )
+
+
+def _task(
+    id_: str,
+    kind: TaskEventType,
+    created_at: datetime.datetime,
+    sequence: int,
+    task_id: str,
+    data: dict[str, Any],
+    extra: dict[str, Any],
+) -> TaskLifecycleEvent:
+    """The model with these values, made without attrs' __init__ (see `_new`)."""
+    payload = _new(JsonObject)
+    payload.additional_properties = data
+    event = _new(TaskLifecycleEvent)
+    event.id = id_
+    event.type = kind
+    event.created_at = created_at
+    event.sequence = sequence
+    event.task_id = task_id
+    event.data = payload
     event.additional_properties = extra
     return event
 
@@ -261,18 +282,8 @@ def _task_frame(sse: ServerSentEvent) -> TaskLifecycleEvent:
         created_at = _fromisoformat(read.created_at)
         kind = _TASK_TYPES.get(read.type) or TaskEventType(read.type)  # a dict: faster
     except Exception:  # msgspec's DecodeError, ValidationError, ValueError, ...
-        return _parse_task(sse)  # type: ignore[no-any-return]
-    payload = _new(JsonObject)
-    payload.additional_properties = read.data
-    event = _new(TaskLifecycleEvent)
-    event.id = read.id
-    event.type = kind
-    event.created_at = created_at
-    event.sequence = read.sequence
-    event.task_id = read.task_id
-    event.data = payload
-    event.additional_properties = {}
-    return event
+        return _parse_task(sse)
+    return _task(read.id, kind, created_at, read.sequence, read.task_id, read.data, {})
 
 
 # The tables: `event:` name -> parser of the whole frame (more in _model_events).

@@ -27,7 +27,5 @@ def loads(text: str) -> Any:
     """`json.loads(text)`: the same value, or the same exception."""
     try:
         return decode(text)
-    except (
-        Exception
-    ):  # DecodeError, ValidationError, UnicodeEncodeError: say it exactly
-        return json.loads(text)
+    except Exception:  # DecodeError, ValidationError, UnicodeEncodeError, ...
+        return json.loads(text)  # its value or its exact error
