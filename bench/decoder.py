@@ -3,8 +3,9 @@
 Each shape is one byte stream cut into identical reads (4 KiB, 64 KiB, irregular or
 1 B) and fed, in one process and in turns, to:
 
-* `agentrail` - an `httpx.Response` whose body arrives in those reads, its
-  `iter_bytes()` fed to `SSEDecoder.feed()`, then `end()`: what agentrail's streams do;
+* `agentrail` - an `httpx.Response` whose body arrives in those reads, read as
+  agentrail's streams read it (`iter_raw()`: it has no Content-Encoding) and fed to
+  `SSEDecoder.feed()`, then `end()`;
 * `httpx-sse` - `EventSource(response).iter_sse()` on the same response: its public
   API, what a user of httpx-sse runs (the targets compare with this);
 * `agentrail core`, `httpx-sse core` - the decoders fed the reads directly, without
@@ -13,8 +14,9 @@ Each shape is one byte stream cut into identical reads (4 KiB, 64 KiB, irregular
   its parsing costs; shown for comparison (`x core`);
 * `naive` - split on blank lines and partition each line: not conformant (no CR, no
   BOM, no split CRLF), a pure-Python ceiling;
-* `least loop` - on lone `data:` lines only: find line ends, join, decode each value;
-  no conformance at all: what the work costs in Python at the least (`least loop x`);
+* `least loop` - on lone `data:` lines only, read like `agentrail`: find line ends,
+  join, decode each value; no conformance at all: what the work costs in Python at
+  the least (`least loop x`);
 * `decode only` - each event's data decoded from bytes cut out beforehand: the UTF-8
   decoding alone (`decode floor x`).
 
@@ -42,6 +44,7 @@ from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
 from httpx_sse._decoders import SSELineDecoder
 
 from agentrail import ServerSentEvent, SSEDecoder
+from agentrail._stream import raw_body
 from bench.harness import Section, Settings, Stat, Target, ratios, rounds
 
 Decoder = Callable[[Sequence[bytes]], int]
@@ -309,12 +312,18 @@ def response(reads: Sequence[bytes]) -> httpx.Response:
     return httpx.Response(200, headers=headers, stream=Reads(reads))
 
 
+def body(reads: Sequence[bytes]) -> Iterator[bytes]:
+    """The reads of an event-stream response as agentrail's streams take them."""
+    answer = response(reads)
+    return answer.iter_raw() if raw_body(answer) else answer.iter_bytes()
+
+
 def run_agentrail(reads: Sequence[bytes]) -> int:
-    """What agentrail's streams do: `SSEDecoder.feed()` per chunk of the response's
-    `iter_bytes()`, then `end()`; touch every event's fields; count the events."""
+    """What agentrail's streams do: `SSEDecoder.feed()` per read of the response's
+    body, then `end()`; touch every event's fields; count the events."""
     decoder = SSEDecoder(max_event_bytes=None)
     count = 0
-    for chunk in response(reads).iter_bytes():
+    for chunk in body(reads):
         for event in decoder.feed(chunk):
             event.event, event.data, event.id  # noqa: B018  # what a consumer reads
             count += 1
@@ -412,11 +421,11 @@ DECODERS: dict[str, Decoder] = {
 def run_least(reads: Sequence[bytes]) -> int:
     """The least loop for a stream of lone `data:` lines (`LONE_DATA_LINES`): find the
     line ends, join, decode each value. Not a decoder (LF only, no other field, no
-    state, no cap): what is left of the work once conformance is taken away, through
-    the same `iter_bytes()` (the `least loop` column)."""
+    state, no cap): what is left of the work once conformance is taken away, the
+    reads taken as `run_agentrail` takes them (the `least loop` column)."""
     pending: list[bytes] = []
     count = 0
-    for chunk in response(reads).iter_bytes():
+    for chunk in body(reads):
         if chunk.rfind(b"\n") < 0:
             pending.append(chunk)
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -341,3 +342,33 @@ def test_broken_frames_are_skipped_and_the_stream_goes_on(mode: str) -> None:
     assert [e.id for e in got] == ["000000000001", "000000000006", "000000000007"]
     assert got[1].task_id == "\ufffd\ufffd"  # invalid UTF-8 became U+FFFD, not an error
     assert stats["malformed"] == 4
+
+
+def compressed(raw: bytes) -> Callable[[Request, socket.socket, Hostile], None]:
+    """`then_hold`, gzip-compressed (`Content-Encoding: gzip`), each write flushed so
+    that it can be decoded as it arrives."""
+
+    def script(request: Request, sock: socket.socket, hostile: Hostile) -> None:
+        gzip = zlib.compressobj(wbits=31)  # 31: the gzip container (RFC 1952)
+        head = stream_head().replace(b"\r\n\r\n", b"\r\nContent-Encoding: gzip\r\n\r\n")
+        sock.sendall(head + gzip.compress(raw) + gzip.flush(zlib.Z_SYNC_FLUSH))
+        while not hostile.closing.wait(0.3):
+            beat = gzip.compress(b": keepalive\n\n") + gzip.flush(zlib.Z_SYNC_FLUSH)
+            sock.sendall(beat)
+
+    return script
+
+
+@pytest.mark.parametrize("script", [then_hold, compressed], ids=["plain", "gzip"])
+def test_a_compressed_stream_gives_the_events_of_a_plain_one(
+    mode: str, script: Callable[[bytes], Any]
+) -> None:
+    """A stream sent with Content-Encoding: gzip is decompressed as it arrives: the
+    events of the same stream sent plain, none held back or malformed."""
+    frames = [task_frame(n, None) for n in range(1, 4)]
+    frames[1] = frames[1].replace(b'"t1"', '"t\u00e9\u2705"'.encode())
+    (got, stats), _, _ = outcome(mode, script(b"".join(frames)), events(3))
+    assert [(e.id, e.task_id) for e in got] == [
+        ("000000000001", "t1"), ("000000000002", "t\u00e9\u2705"), ("000000000003", "t1")
+    ]  # fmt: skip
+    assert stats["malformed"] == 0
