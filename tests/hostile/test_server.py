@@ -359,6 +359,42 @@ def compressed(raw: bytes) -> Callable[[Request, socket.socket, Hostile], None]:
     return script
 
 
+def corrupt_after(raw: bytes) -> Callable[[Request, socket.socket, Hostile], None]:
+    """`compressed` on every connection, except that the first sends bytes that are
+    not gzip after `raw`; each sends the task events after the request's
+    Last-Event-ID."""
+    frames = {n: task_frame(n) for n in range(1, 4)}
+
+    def script(request: Request, sock: socket.socket, hostile: Hostile) -> None:
+        after = int(request.headers.get("last-event-id", "0"))
+        rest = b"".join(f for n, f in frames.items() if n > after)
+        if len(hostile.requests) > 1:
+            return compressed(rest)(request, sock, hostile)
+        gzip = zlib.compressobj(wbits=31)
+        head = stream_head().replace(b"\r\n\r\n", b"\r\nContent-Encoding: gzip\r\n\r\n")
+        sock.sendall(head + gzip.compress(raw) + gzip.flush(zlib.Z_SYNC_FLUSH))
+        time.sleep(0.1)  # usually read apart from what follows
+        sock.sendall(b"\x00not gzip at all" * 100)
+        hostile.closing.wait(5)
+
+    return script
+
+
+def test_a_compressed_stream_that_turns_corrupt_is_a_drop(mode: str) -> None:
+    """Bytes that do not decompress end the connection like a cut: the events before
+    them arrive once, and the stream resumes from the last id."""
+    raw = task_frame(1) + task_frame(2)
+    (got, stats), _, hostile = outcome(mode, corrupt_after(raw), events(3))
+    assert [e.id for e in got] == ["000000000001", "000000000002", "000000000003"]
+    assert stats["reconnects"] == 1 and stats["duplicates"] == 0
+    # httpx drops the whole read in which decompression fails: if the client reads
+    # the events and the bad bytes at once, it resumes from the cursor (0), else from 2.
+    assert hostile.requests[1].headers["last-event-id"] in (
+        "000000000000",
+        "000000000002",
+    )
+
+
 @pytest.mark.parametrize("script", [then_hold, compressed], ids=["plain", "gzip"])
 def test_a_compressed_stream_gives_the_events_of_a_plain_one(
     mode: str, script: Callable[[bytes], Any]
