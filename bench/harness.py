@@ -141,14 +141,20 @@ class Rounds:
 
 
 def rounds(contenders: Mapping[str, Callable[[], object]], repeats: int) -> Rounds:
-    """Call every contender in turn, `repeats` rounds (a collection before each)."""
+    """Call every contender in turn, `repeats` rounds (a collection before each); each
+    round starts one contender further on, so that none is always first or always
+    after the same one (what ran before changes the caches and the allocator's free
+    lists: 2 % either way on 9.5 KB events, 15 % on 4 MiB lines)."""
+    names = list(contenders)
     out = Rounds(
-        {name: [] for name in contenders},
-        {name: [] for name in contenders},
-        {name: [] for name in contenders},
+        {name: [] for name in names},
+        {name: [] for name in names},
+        {name: [] for name in names},
     )
-    for _ in range(repeats):
-        for name, contender in contenders.items():
+    for turn in range(repeats):
+        start = turn % len(names)
+        for name in names[start:] + names[:start]:
+            contender = contenders[name]
             gc.collect()
             wall, cpu = time.perf_counter(), time.process_time()
             result = contender()

@@ -288,9 +288,12 @@ def decode_capped(reads: list[bytes], cap: int | None) -> tuple[Any, ...]:
     return events, decoder.last_event_id, decoder.ended_mid_event
 
 
+@pytest.mark.parametrize("tiny", [False, True], ids=["shipped", "tiny-thresholds"])
 @FUZZ
 @given(data=st.data())
-def test_lone_data_lines_in_any_split_give_what_one_read_gives(data: Any) -> None:
+def test_lone_data_lines_in_any_split_give_what_one_read_gives(
+    tiny: bool, data: Any
+) -> None:
     """A stream of lone data lines cut anywhere gives the events, the size error (after
     the same events) and the end state of one read; the reference's events if no cap."""
     stream = data.draw(data_lines())
@@ -304,34 +307,42 @@ def test_lone_data_lines_in_any_split_give_what_one_read_gives(data: Any) -> Non
         if near
         else st.none()
     )
-    whole = decode_capped([stream], cap)
-    assert decode_capped(reads, cap) == whole
+    with thresholds(tiny):
+        whole = decode_capped([stream], cap)
+        assert decode_capped(reads, cap) == whole
     if cap is None:
         assert whole[0] == whatwg(stream)[0]
 
 
-LINE = b"data: " + b"a" * 20 + b"\n\n"  # 27 bytes: 26 for the cap (line and LF)
+LINE = b"data: " + b"a" * 20 + b"\n\n"  # 28 bytes; 27 against the cap (line and LF)
+LONGER = b"data: " + b"b" * 21 + b"\n\n"  # one byte more
 
 
+@pytest.mark.parametrize("tiny", [False, True], ids=["shipped", "tiny-thresholds"])
 @pytest.mark.parametrize(
     ("stream", "cap"),
     [
         (LINE + b"data: " + b"b" * 50, 40),  # then a line over the cap, unended
         (LINE + b"data: " + b"b" * 50 + b"\n\n" + LINE, 40),  # ended, then more
-        (LINE + LINE, 26),  # lines of exactly the cap
-        (LINE + LINE, 25),  # one byte over it
-        (LINE + b"\n" + LINE, 26),  # a blank line between
+        (LINE + LINE + LINE, 27),  # lines of exactly the cap
+        (LINE + LINE, 26),  # one byte over it
+        (LINE + LONGER + LINE, 27),  # the first at the cap, the next one over
+        (LINE + b"\n" + LINE, 27),  # a blank line between
+        (b"id: 7\n\n" + LINE + LINE + LINE, None),  # the id in force sticks
+        (LINE + b"dataX: " + b"c" * 30 + b"\n\n" + LINE, None),  # another field
     ],
 )
 def test_the_read_that_ends_a_data_line_keeps_the_cap_on_what_follows(
-    stream: bytes, cap: int
+    tiny: bool, stream: bytes, cap: int | None
 ) -> None:
     """A read that completes a data line begun in an earlier read holds what follows
     it in that read to the cap as one read would, at every split point inside the
-    first line."""
-    whole = decode_capped([stream], cap)
-    for cut in range(1, len(LINE) - 2):
-        assert decode_capped([stream[:cut], stream[cut:]], cap) == whole
+    first line (the lines after it taken one by one with tiny thresholds)."""
+    start = stream.index(b"data:")
+    with thresholds(tiny):
+        whole = decode_capped([stream], cap)
+        for cut in range(start + 1, start + len(LINE) - 2):
+            assert decode_capped([stream[:cut], stream[cut:]], cap) == whole
 
 
 def test_the_reference_reads_the_standards_examples() -> None:
