@@ -15,8 +15,8 @@ Each shape is one byte stream cut into identical reads (4 KiB, 64 KiB, irregular
 * `naive` - split on blank lines and partition each line: not conformant (no CR, no
   BOM, no split CRLF), a pure-Python ceiling;
 * `least loop` - on lone `data:` lines only, read like `agentrail`: find line ends,
-  join, decode each value; no conformance at all: what the work costs in Python at
-  the least (`least loop x`);
+  join, decode each value and hand it over as an event; no conformance at all: what
+  the work costs in Python at the least (`least loop x`);
 * `decode only` - each event's data decoded from bytes cut out beforehand: the UTF-8
   decoding alone (`decode floor x`).
 
@@ -558,7 +558,8 @@ def run(settings: Settings) -> Section:
         "least cost; naive x likewise); decode floor x: httpx-sse against UTF-8 "
         "decoding of each event's data alone, the most any decoder handing over str "
         "could reach; least loop x: httpx-sse against a loop that only finds line "
-        "ends, joins and decodes (lone data lines; not conformant); targets: >= 2 x "
-        "on small events, >= 1.5 x on other shapes, >= 1 x (never slower) on 1 B reads"
+        "ends, joins, decodes and hands over events (lone data lines; not "
+        "conformant); targets: >= 2 x on small events, >= 1.5 x on other shapes, "
+        ">= 1 x (never slower) on 1 B reads"
     )
     return section

@@ -15,15 +15,16 @@ bench` compares against), each pinned by a test in tests/unit/test_sse.py:
 - work that grows faster than the bytes when a large event arrives in many small reads.
 
 Work is linear in the bytes however they are split. A read is searched with `bytes`
-methods for its last blank line; the bytes after it (the open block) are kept in pieces
-and joined once the block closes; the blocks a read closes are decoded at once and
-matched by one regular expression (the usual `id`/`event`/`data` shapes in one step,
-anything else line by line). Long blocks (over 4 KiB: large single-line events) are
-found LF by LF in the bytes and only their values are decoded, each once; a lone
+methods for its last blank line; the bytes after it (the open block) are kept in
+pieces and joined once the block closes; the blocks a read closes are decoded at once
+and matched by one regular expression (the usual `id`/`event`/`data` shapes in one
+step, anything else line by line). Long blocks (over 4 KiB: large single-line events)
+are found LF by LF in the bytes and only their values are decoded, each once; a lone
 `data:` line that arrived in pieces is joined and decoded as soon as the read that
-ends it shows the blank line after it, without going through the block. An open
-block that grows past 1 MiB of complete lines is interpreted line by line at once, so
-comments never pile up. Events are named tuples, built without a Python frame.
+ends it shows the blank line after it, without going through the block, and so are the
+long lone lines after it in that read. An open block that grows past 1 MiB of complete
+lines is interpreted line by line at once, so comments never pile up. Events are named
+tuples, built without a Python frame.
 """
 
 from __future__ import annotations
