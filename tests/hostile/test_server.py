@@ -344,38 +344,39 @@ def test_broken_frames_are_skipped_and_the_stream_goes_on(mode: str) -> None:
     assert stats["malformed"] == 4
 
 
-def compressed(raw: bytes) -> Callable[[Request, socket.socket, Hostile], None]:
+def compressed(
+    raw: bytes, *, corrupt: bool = False
+) -> Callable[[Request, socket.socket, Hostile], None]:
     """`then_hold`, gzip-compressed (`Content-Encoding: gzip`), each write flushed so
-    that it can be decoded as it arrives."""
+    that it can be decoded as it arrives; if `corrupt`, bytes that are not gzip follow
+    `raw` (on their own, usually) instead of the heartbeats."""
 
     def script(request: Request, sock: socket.socket, hostile: Hostile) -> None:
         gzip = zlib.compressobj(wbits=31)  # 31: the gzip container (RFC 1952)
         head = stream_head().replace(b"\r\n\r\n", b"\r\nContent-Encoding: gzip\r\n\r\n")
         sock.sendall(head + gzip.compress(raw) + gzip.flush(zlib.Z_SYNC_FLUSH))
+        if corrupt:
+            time.sleep(0.1)
+            sock.sendall(b"\x00not gzip at all" * 100)
         while not hostile.closing.wait(0.3):
-            beat = gzip.compress(b": keepalive\n\n") + gzip.flush(zlib.Z_SYNC_FLUSH)
-            sock.sendall(beat)
+            if not corrupt:
+                beat = gzip.compress(b": keepalive\n\n") + gzip.flush(zlib.Z_SYNC_FLUSH)
+                sock.sendall(beat)
 
     return script
 
 
 def corrupt_after(raw: bytes) -> Callable[[Request, socket.socket, Hostile], None]:
-    """`compressed` on every connection, except that the first sends bytes that are
-    not gzip after `raw`; each sends the task events after the request's
-    Last-Event-ID."""
+    """`compressed`: on the first connection `raw`, then bytes that are not gzip; on
+    the next ones the task events after the request's Last-Event-ID."""
     frames = {n: task_frame(n) for n in range(1, 4)}
 
     def script(request: Request, sock: socket.socket, hostile: Hostile) -> None:
+        if len(hostile.requests) == 1:
+            return compressed(raw, corrupt=True)(request, sock, hostile)
         after = int(request.headers.get("last-event-id", "0"))
         rest = b"".join(f for n, f in frames.items() if n > after)
-        if len(hostile.requests) > 1:
-            return compressed(rest)(request, sock, hostile)
-        gzip = zlib.compressobj(wbits=31)
-        head = stream_head().replace(b"\r\n\r\n", b"\r\nContent-Encoding: gzip\r\n\r\n")
-        sock.sendall(head + gzip.compress(raw) + gzip.flush(zlib.Z_SYNC_FLUSH))
-        time.sleep(0.1)  # usually read apart from what follows
-        sock.sendall(b"\x00not gzip at all" * 100)
-        hostile.closing.wait(5)
+        return compressed(rest)(request, sock, hostile)
 
     return script
 
