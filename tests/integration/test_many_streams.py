@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -10,29 +12,42 @@ import pytest
 
 import agentrail
 from agentrail import StreamOptions
+from tests.twin import close, resolve, run
 
 pytestmark = pytest.mark.timeout(120)
 
 STREAMS = 150  # past httpx's default pool of 100 connections
 
 
+async def firsts(streams: list[Any]) -> list[Any]:
+    """The next item of every stream at once: a task each on asyncio, a thread each
+    for sync streams (how a sync service follows many)."""
+    if isinstance(streams[0], AsyncIterable):
+        return list(await asyncio.gather(*(anext(aiter(s)) for s in streams)))
+    with ThreadPoolExecutor(len(streams)) as pool:
+        return list(pool.map(lambda stream: next(iter(stream)), streams))
+
+
 def test_more_streams_than_httpx_pools_by_default_all_open_and_deliver(
-    mock: Any,
+    mode: str, mock: Any
 ) -> None:
-    """150 task streams on one default AsyncClient open, each gets the next event,
-    and a REST call on the same client is not stuck behind them."""
+    """150 task streams on one default client (AsyncClient, or Client with a thread
+    per stream) open, each gets the next event, and a REST call on the same client is
+    not stuck behind them."""
 
-    async def main() -> None:
-        async with agentrail.AsyncClient(mock.admin_key, mock.url) as client:
-            streams = [await client.stream_events() for _ in range(STREAMS)]
-            task = await asyncio.wait_for(client.tasks.create(title="t"), 10)
-            (event,) = mock.state.emit_task_events(1)
-            got = await asyncio.gather(*(anext(aiter(s)) for s in streams))
-            assert {e.id for e in got} == {event["id"]}
-            assert (await client.tasks.get(task.id)).id == task.id
-            await asyncio.gather(*(s.aclose() for s in streams))
+    async def body(client: Any) -> None:
+        streams = [await resolve(client.stream_events()) for _ in range(STREAMS)]
+        task = await resolve(client.tasks.create(title="t"))
+        (event,) = mock.state.emit_task_events(1)
+        got = await firsts(streams)
+        assert {e.id for e in got} == {event["id"]}
+        assert (await resolve(client.tasks.get(task.id))).id == task.id
+        for stream in streams:
+            await close(stream)
 
-    asyncio.run(main())
+    # A wait for a pooled connection fails fast: 2 s a stream, 10 s a REST call.
+    pool_wait = httpx.Timeout(10, connect=2)
+    run(mode, body, api_key=mock.admin_key, base_url=mock.url, timeout=pool_wait)
 
 
 def test_a_full_pool_of_a_callers_client_is_a_typed_error_naming_the_limit(
