@@ -34,6 +34,7 @@ from agentrail_api.models.task_event_type import TaskEventType
 from agentrail_api.models.task_lifecycle_event import (
     TaskLifecycleEvent as TaskLifecycleEvent,
 )
+from agentrail_api.types import parse_datetime as _datetime  # the models' own parser
 
 from ._errors import EventDecodeError
 from ._json import decode, loads
@@ -172,26 +173,14 @@ def _checked(
     return parse_event
 
 
-def _datetime(text: str) -> datetime.datetime:
-    """An RFC 3339 timestamp; `fromisoformat` (fast) takes every form but lowercase
-    `t`/`z` (RFC 3339 sec. 5.6 allows them), which the generated models' `isoparse`
-    takes."""
-    try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        from dateutil.parser import isoparse  # rare: imported when first needed
-
-        return isoparse(text)
-
-
 def _task_event(d: dict[str, Any]) -> TaskLifecycleEvent:
     """`TaskLifecycleEvent.from_dict(d)`: the class `tasks.list_events()` returns, equal
     to what it builds (tests/unit/test_one_class.py), unknown keys kept in
     `additional_properties` as there.
 
-    Built directly: the generated model's isoparse is ~40x slower than fromisoformat,
-    its from_dict copies dicts and calls the enum (bench/typed.py). Conversions only
-    for values of another type: a type check costs half a call.
+    Built directly: the generated model's from_dict copies dicts and calls the enum
+    (bench/typed.py). Conversions only for values of another type: a type check costs
+    half a call.
     """
     data = d["data"]
     if not isinstance(data, dict):
