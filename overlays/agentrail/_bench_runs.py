@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
-import attrs
-
 from agentrail_api.api.benches import (
     cancel_bench_run,
     compare_bench_runs,
@@ -59,7 +57,6 @@ from ._params import (
     pager,
 )
 from ._validate import (
-    check_cursor,
     check_external_id,
     check_id,
     check_int_id,
@@ -174,11 +171,7 @@ def _run_spec(
     heartbeat: int | None,
     options: Mapping[str, Any],
 ) -> StreamSpec:
-    spec = run_events(run_id, fill_gaps, t.limits(heartbeat, options))
-    if last_event_id is None:
-        return spec
-    # Replayed after Last-Event-ID like the log stream (openapi.yaml).
-    return attrs.evolve(spec, start=check_cursor("last_event_id", last_event_id))
+    return run_events(run_id, fill_gaps, t.limits(heartbeat, options), last_event_id)
 
 
 # The twins: they only send.

@@ -123,8 +123,11 @@ def session_logs(session_id: str, limits: Limits, after: str | None) -> StreamSp
     return StreamSpec(f"logs of session {session_id}", flow, start)
 
 
-def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
-    """A bench run's events, until `terminal`; with `fill_gaps`, lags are filled."""
+def run_events(
+    run_id: int, fill_gaps: bool, limits: Limits, after: str | None = None
+) -> StreamSpec:
+    """A bench run's events, until `terminal`; with `fill_gaps`, lags are filled.
+    Replayed after `Last-Event-ID` like the log stream (from `after` at first)."""
     from agentrail_api.api.benches import list_bench_run_results as listing
     from agentrail_api.api.benches import stream_bench_run_events
     from agentrail_api.models.bench_result_page import BenchResultPage
@@ -132,6 +135,7 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
     from ._model_events import RUN_EVENTS
 
     check_int_id("run_id", run_id)
+    start = "" if after is None else check_cursor("last_event_id", after)
     request = stream_bench_run_events._get_kwargs(
         run_id, heartbeat_seconds=limits.heartbeat
     )
@@ -200,7 +204,7 @@ def run_events(run_id: int, fill_gaps: bool, limits: Limits) -> StreamSpec:
             except APIError as exc:
                 yield from retry(state, exc)
 
-    return StreamSpec(f"events of run {run_id}", flow)
+    return StreamSpec(f"events of run {run_id}", flow, start)
 
 
 def session_events(
