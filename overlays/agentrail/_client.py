@@ -89,6 +89,12 @@ class _BaseClient:
         # The key is a secret: never in a repr, a log line or an exception message.
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
 
+    def _raw_clone(self) -> Self:
+        """This client on a copy of its transport whose calls return `APIResponse`s."""
+        clone = object.__new__(type(self))
+        clone._transport = self._transport.as_raw()
+        return clone
+
     def _changed(self, changes: dict[str, Any]) -> dict[str, Any]:
         t = self._transport
         options: dict[str, Any] = {
@@ -161,16 +167,8 @@ class Client(_BaseClient):
             if http_client is not None
             else httpx.Client(limits=DEFAULT_LIMITS)
         )
-        self._attach(Transport(http, owns_http=http_client is None, **settings))
-
-    def _attach(self, transport: Transport) -> None:
         # The groups are made (and their modules imported) when first used.
-        self._transport = transport
-
-    def _clone(self, *, raw: bool) -> Client:
-        clone = object.__new__(Client)
-        clone._attach(self._transport.as_raw() if raw else self._transport)
-        return clone
+        self._transport = Transport(http, owns_http=http_client is None, **settings)
 
     @cached_property
     def sessions(self) -> Sessions:
@@ -326,16 +324,10 @@ class AsyncClient(_BaseClient):
             if http_client is not None
             else httpx.AsyncClient(limits=DEFAULT_LIMITS)
         )
-        self._attach(AsyncTransport(http, owns_http=http_client is None, **settings))
-
-    def _attach(self, transport: AsyncTransport) -> None:
         # The groups are made (and their modules imported) when first used.
-        self._transport = transport
-
-    def _clone(self, *, raw: bool) -> AsyncClient:
-        clone = object.__new__(AsyncClient)
-        clone._attach(self._transport.as_raw() if raw else self._transport)
-        return clone
+        self._transport = AsyncTransport(
+            http, owns_http=http_client is None, **settings
+        )
 
     @cached_property
     def sessions(self) -> AsyncSessions:

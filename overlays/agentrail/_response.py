@@ -115,7 +115,7 @@ class WithRawResponse:
     """
 
     def __init__(self, client: Client | AsyncClient) -> None:
-        raw = client._clone(raw=True)
+        raw = client._raw_clone()
         self.sessions: _Raw[Any] = _Raw(raw.sessions)
         self.tasks: _Raw[Any] = _Raw(raw.tasks)
         self.benches: _Raw[Any] = _Raw(raw.benches)
