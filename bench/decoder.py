@@ -60,6 +60,9 @@ class Shape:
     events: int
     target: float
     """The least ratio to httpx-sse that meets issue 6's target."""
+    lone_data: bool = False
+    """Whether every event is one `data: ` line and a blank line (`run_least` reads
+    only those)."""
 
     @property
     def nbytes(self) -> int:
@@ -291,6 +294,12 @@ def shapes(scale: float = 1.0) -> list[Shape]:
             irregular(stream) if size == IRREGULAR else split(stream, size),
             count,
             target,
+            b"\r" not in stream
+            and stream.endswith(b"\n\n")
+            and all(
+                block.startswith(b"data: ") and b"\n" not in block
+                for block in stream[:-2].split(b"\n\n")
+            ),
         )
         for name, size, (stream, count), target in cases
     ]
@@ -419,7 +428,7 @@ DECODERS: dict[str, Decoder] = {
 
 
 def run_least(reads: Sequence[bytes]) -> int:
-    """The least loop for a stream of lone `data:` lines (`LONE_DATA_LINES`): find the
+    """The least loop for a stream of lone `data:` lines (`Shape.lone_data`): find the
     line ends, join, decode each value, hand it over as a `ServerSentEvent` whose
     fields are read, as every contender's are. Not a decoder (LF only, no other field,
     no state, no cap, no list of events per read): what is left of the work once
@@ -444,10 +453,6 @@ def run_least(reads: Sequence[bytes]) -> int:
     return count
 
 
-# Shapes made of lone `data:` lines only, where `run_least` counts right.
-LONE_DATA_LINES = {"9.5 KB data lines"}
-
-
 def decode_only(values: Sequence[bytes]) -> int:
     """UTF-8 decoding of each event's data and nothing else (the values cut out
     beforehand): the least any decoder that hands over `str` pays (the `decode floor`
@@ -466,7 +471,7 @@ def measure(shape: Shape, repeats: int) -> dict[str, list[float]]:
         for name, decode in DECODERS.items()
     }
     contenders["decode only"] = functools.partial(decode_only, values)
-    if shape.name in LONE_DATA_LINES:
+    if shape.lone_data:
         contenders["least loop"] = functools.partial(run_least, shape.reads)
     measured = rounds(contenders, repeats)
     for name in DECODERS:
