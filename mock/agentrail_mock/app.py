@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import hmac
 import itertools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from starlette.datastructures import Headers
 from .handlers import HANDLERS, ApiError, Ctx, Empty, Json, Reply, Stream
 from .spec import RequestInvalid, Spec, split_path, validate_request
 from .sse import Receive, Send, StreamWriter
-from .state import CursorExpired, RecordedRequest, State
+from .state import CursorExpired, RecordedRequest, State, dumps
 
 IDEMPOTENCY_SECONDS = 24 * 3600
 ERROR_CODES = {
@@ -104,7 +103,7 @@ class MockApp:
         content_type: str = "application/json",
     ) -> None:
         # Raw UTF-8 (RFC 8259 sec. 8.1), not \u escapes: clients must decode it.
-        raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+        raw = b"" if body is None else dumps(body).encode()
         out = [(b"request-id", request_id.encode())]
         if body is not None:
             out.append((b"content-type", content_type.encode()))

@@ -43,10 +43,11 @@ REPLIES = (
 NOTES = ("prêt", "完了", "готово ✓", "🚢")
 
 
-def _dumps(value: Any) -> str:
-    # Raw UTF-8, like real servers; control characters are still escaped, so the
-    # text stays one line.
-    return json.dumps(value, ensure_ascii=False)
+# JSON as real servers write it: raw UTF-8 (RFC 8259 sec. 8.1), not \u escapes;
+# control characters (CR and LF among them) are still escaped, so the text stays one
+# line. The encoders are made once: `json.dumps` with any option makes one per call.
+dumps = json.JSONEncoder(ensure_ascii=False).encode
+dumps_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def rfc3339(t: float) -> str:
@@ -299,7 +300,7 @@ class State:
         """Append a line to a session's log stream."""
         with self.lock:
             data = {"timestamp": self.now(), "stream": stream, "message": message}
-            line = {"id": self.new_event_id(), "event": "log", "data": _dumps(data)}
+            line = {"id": self.new_event_id(), "event": "log", "data": dumps(data)}
             self.session_logs[session_id].append(line)
         self.notifier.notify()
         return line

@@ -8,11 +8,10 @@ resources and expired cursors are JSON errors before any stream byte
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .state import CursorExpired, EventLog
+from .state import CursorExpired, EventLog, dumps_compact
 
 if TYPE_CHECKING:
     from .benches import Run
@@ -28,11 +27,9 @@ class Frame:
     data: str
 
 
-def _json(value: Any) -> str:
-    # One line by construction: json.dumps escapes control characters (CR and LF
-    # among them) even with ensure_ascii=False; U+2028/U+2029 stay raw, and SSE ends
-    # lines only at CR and LF (WHATWG HTML 9.2.6). Raw UTF-8, as real servers write.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# One line by construction (`state.dumps_compact`); U+2028/U+2029 stay raw, and SSE
+# ends lines only at CR and LF (WHATWG HTML 9.2.6).
+_json = dumps_compact
 
 
 @dataclass
