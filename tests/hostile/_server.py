@@ -56,10 +56,12 @@ def response(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-def stream_head(content_type: str = "text/event-stream") -> bytes:
-    """Headers of an endless response (no length: it ends when the socket closes)."""
+def stream_head(content_type: str = "text/event-stream", **headers: str) -> bytes:
+    """Headers of an endless response (no length: it ends when the socket closes),
+    `headers` added (`Content_Encoding="gzip"`)."""
+    extra = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
     return (
-        f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
+        f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{extra}"
         "Cache-Control: no-store\r\nConnection: close\r\n\r\n"
     ).encode()
 

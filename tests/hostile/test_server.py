@@ -20,7 +20,14 @@ import pytest
 
 import agentrail
 from agentrail import StreamOptions, StreamSettings
-from tests.hostile._server import Hostile, Request, response, serve, stream_head
+from tests.hostile._server import (
+    Hostile,
+    Request,
+    Script,
+    response,
+    serve,
+    stream_head,
+)
 from tests.twin import items, resolve, run
 
 pytestmark = pytest.mark.timeout(30)
@@ -344,16 +351,14 @@ def test_broken_frames_are_skipped_and_the_stream_goes_on(mode: str) -> None:
     assert stats["malformed"] == 4
 
 
-def compressed(
-    raw: bytes, *, corrupt: bool = False
-) -> Callable[[Request, socket.socket, Hostile], None]:
+def compressed(raw: bytes, *, corrupt: bool = False) -> Script:
     """`then_hold`, gzip-compressed (`Content-Encoding: gzip`), each write flushed so
     that it can be decoded as it arrives; if `corrupt`, bytes that are not gzip follow
     `raw` (on their own, usually) instead of the heartbeats."""
 
     def script(request: Request, sock: socket.socket, hostile: Hostile) -> None:
         gzip = zlib.compressobj(wbits=31)  # 31: the gzip container (RFC 1952)
-        head = stream_head().replace(b"\r\n\r\n", b"\r\nContent-Encoding: gzip\r\n\r\n")
+        head = stream_head(Content_Encoding="gzip")
         sock.sendall(head + gzip.compress(raw) + gzip.flush(zlib.Z_SYNC_FLUSH))
         if corrupt:
             time.sleep(0.1)
@@ -366,7 +371,7 @@ def compressed(
     return script
 
 
-def corrupt_after(raw: bytes) -> Callable[[Request, socket.socket, Hostile], None]:
+def corrupt_after(raw: bytes) -> Script:
     """`compressed`: on the first connection `raw`, then bytes that are not gzip; on
     the next ones the task events after the request's Last-Event-ID."""
     frames = {n: task_frame(n) for n in range(1, 4)}

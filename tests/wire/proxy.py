@@ -51,10 +51,7 @@ class WireProxy:
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.planner = planner
         self.fired: Counter[str] = Counter()
-        self.armed: Counter[str] = Counter()  # response faults planned
         self.log: deque[Fired] = deque(maxlen=1000)
-        self.connections = 0
-        self.requests = 0
         self.drip_writes = 0  # 1-byte writes made
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -71,14 +68,6 @@ class WireProxy:
         task = self._loop.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def outage(self, seconds: float) -> None:
-        """Take the API away now, from any thread, for `seconds`."""
-        self._loop.call_soon_threadsafe(self.background, self._outage(seconds))
-
-    def close_listener(self, seconds: float) -> None:
-        """Refuse connects now, from any thread, for `seconds`."""
-        self._loop.call_soon_threadsafe(self.background, self._close_listener(seconds))
 
     @property
     def url(self) -> str:
@@ -140,28 +129,14 @@ class WireProxy:
         server.close()
         return True
 
-    async def _close_listener(self, seconds: float) -> None:
-        """Stop listening, then listen on the same port after `seconds`."""
-        if self._stop_listening():
-            await self._relisten(seconds)
-
     async def _relisten(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
         await self._listen()
-
-    async def _outage(self, seconds: float) -> None:
-        """The API is gone: every connection reset, none accepted, for `seconds`."""
-        stopped = self._stop_listening()
-        for writer in list(self._live):
-            _reset(writer)
-        if stopped:
-            await self._relisten(seconds)
 
     # ------------------------------------------------------------ one connection
     async def _handle(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        self.connections += 1
         _nodelay(writer)
         refuse = self.planner.on_connect()
         if refuse is not None:
@@ -229,11 +204,7 @@ class _Connection:
         try:
             while data := await self.reader.read(65536):
                 for head in self.requests.feed(data):
-                    self.proxy.requests += 1
                     fault = self.proxy.planner.on_request(head)
-                    if fault is not None:
-                        with self.proxy._lock:
-                            self.proxy.armed[fault.label] += 1
                     self.scanner = ResponseScanner(fault)
                     self.path = head.path
                     self.dripped = 0

@@ -249,28 +249,35 @@ def test_drip_rechunks_into_one_byte_writes(logs: tuple[Any, str]) -> None:
     assert proxy.drip_writes == len(got) and cut_where_it_says("frame_end", got)
 
 
+def until_listening(url: str, raw: bytes) -> tuple[bytes, int]:
+    """Send `raw` until the proxy listens again: the answer, and how many connects
+    were refused (or reset while the listener was closed) before it."""
+    refused = 0
+    for _ in range(1000):
+        try:
+            got, _ = fetch(url, raw, timeout=1.5)
+        except ConnectionRefusedError:
+            got = b""
+        if got:
+            return got, refused
+        refused += 1
+        time.sleep(0.01)
+    return b"", refused
+
+
 def test_refusals_reset_or_refuse_connects_then_accept_again(
     logs: tuple[Any, str],
 ) -> None:
     """accept_rst resets an accepted connection; closed_listener refuses connects
     for a while, then the proxy listens on the same port again."""
     mock, path = logs
-    refusals = [Refuse("accept_rst"), Refuse("closed_listener", seconds=0.3)]
+    refusals = [Refuse("accept_rst"), Refuse("closed_listener", seconds=1)]
     listing = path.replace("/logs/stream?heartbeat_seconds=1", "/events")
     with WireProxy(mock.url, Script(refusals=refusals)) as proxy:
         raw = request(listing, mock.admin_key, close=True)
         assert fetch(proxy.url, raw)[1] in ("rst", "fin")
         assert fetch(proxy.url, raw)[1] in ("rst", "fin")  # closes the listener
-        refused = 0
-        for _ in range(1000):  # until it listens again
-            try:
-                got, _ = fetch(proxy.url, raw, timeout=1.5)
-            except ConnectionRefusedError:
-                got = b""
-            if got:
-                break
-            refused += 1  # refused, or reset while the listener closed
-            time.sleep(0.01)
+        got, refused = until_listening(proxy.url, raw)
         assert refused >= 1 and got.startswith(b"HTTP/1.1 200")
         assert b'"next_cursor"' in got  # the whole listing
     assert proxy.counts() == {"refuse/accept_rst": 1, "refuse/closed_listener": 1}
@@ -282,21 +289,12 @@ def test_an_outage_resets_every_connection_and_refuses_new_ones(
     """An outage resets the live stream, refuses connects, then ends."""
     mock, path = logs
     with WireProxy(mock.url, Script([WireFault("data", "outage", at=1)])) as proxy:
-        proxy.outage_seconds = 0.3
+        proxy.outage_seconds = 1
         got, ended = fetch(proxy.url, request(path, mock.admin_key))
         assert ended == "rst" and len(got) <= proxy.log[0].offset
         listing = path.replace("/logs/stream?heartbeat_seconds=1", "/events")
         raw = request(listing, mock.admin_key, close=True)
-        refused = 0
-        for _ in range(1000):  # until it listens again
-            try:
-                again, _ = fetch(proxy.url, raw, timeout=1.5)
-            except ConnectionRefusedError:
-                again = b""
-            if again:
-                break
-            refused += 1  # refused, or reset while the listener closed
-            time.sleep(0.01)
+        again, refused = until_listening(proxy.url, raw)
         assert refused >= 1 and again.startswith(b"HTTP/1.1 200")
     assert proxy.counts() == {"data/outage": 1}
 
