@@ -36,7 +36,7 @@ from ._model_events import SessionEvent
 from ._options import BodyOptions, RequestOptions
 from ._params import idempotency_key, metadata_model, model, pager
 from ._types import OutgoingEvent
-from ._validate import check_cursor, check_id
+from ._validate import check_id
 
 if TYPE_CHECKING:
     from ._events import SessionLogEvent
@@ -196,8 +196,6 @@ def _logs_spec(
     heartbeat: int | None,
     options: Mapping[str, Any],
 ) -> StreamSpec:
-    if resume is not None:
-        check_cursor("last_event_id", resume)
     return session_logs(session_id, t.limits(heartbeat, options), resume)
 
 
